@@ -1,0 +1,428 @@
+import math
+
+from anyascii import anyascii
+from django.conf import settings
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.text import Truncator, slugify
+from django_prose_editor.fields import ProseEditorField
+
+from .history import content_history
+from .images import make_renditions, rendition_url, validate_image_file
+from .sanitize import html_to_text, sanitize_html
+
+WORDS_PER_MINUTE = 230
+BODY_EDITOR_EXTENSIONS = {
+    "Bold": True,
+    "Italic": True,
+    "Strike": True,
+    "Underline": True,
+    "Subscript": True,
+    "Superscript": True,
+    "Heading": {"levels": [2, 3, 4]},
+    "BulletList": True,
+    "OrderedList": True,
+    "ListItem": True,
+    "Blockquote": True,
+    "HorizontalRule": True,
+    "HardBreak": True,
+    "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
+    "Table": True,
+    "History": True,
+}
+
+
+def unique_slug(model, text, *, instance=None, max_length=200, fallback="item"):
+    """A slug from any script (transliterated to ASCII), never empty, never taken."""
+    base = slugify(anyascii(text or ""))[: max_length - 10].strip("-") or fallback
+    others = model._default_manager.all()
+    if instance is not None and instance.pk:
+        others = others.exclude(pk=instance.pk)
+    taken = set(others.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, counter = base, 2
+    while slug in taken:
+        slug, counter = f"{base}-{counter}", counter + 1
+    return slug
+
+
+class Image(models.Model):
+    file = models.ImageField(
+        upload_to="images/%Y/%m/",
+        width_field="width",
+        height_field="height",
+        validators=[
+            FileExtensionValidator(["jpg", "jpeg", "png", "webp", "gif"]),
+            validate_image_file,
+        ],
+        help_text="JPEG, PNG, WebP or GIF. Resized copies for every screen are made on save.",
+    )
+    alt_text = models.CharField(
+        max_length=300,
+        help_text="What the image shows, for readers who cannot see it. Required.",
+    )
+    caption = models.CharField(max_length=500, blank=True)
+    credit = models.CharField(
+        max_length=200, blank=True, help_text='Shown as "Image source: …", e.g. "president.az (2019)".'
+    )
+    credit_url = models.URLField(blank=True, help_text="Link for the credit, if any.")
+    licence = models.CharField(max_length=100, blank=True, help_text="e.g. CC BY 4.0.")
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    renditions = models.JSONField(default=list, editable=False, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = content_history()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.caption or self.alt_text
+
+    def save(self, *args, **kwargs):
+        if self.file and (not self.renditions or self._file_replaced()):
+            self.renditions = make_renditions(self.file)
+        super().save(*args, **kwargs)
+
+    def srcset(self, image_format="webp"):
+        return ", ".join(
+            f"{rendition_url(r)} {r['width']}w" for r in self.renditions if r["format"] == image_format
+        )
+
+    @property
+    def fallback_srcset(self):
+        return self.srcset(self.fallback_format)
+
+    @property
+    def fallback_format(self):
+        formats = [r["format"] for r in self.renditions if r["format"] != "webp"]
+        return formats[0] if formats else "webp"
+
+    def _file_replaced(self):
+        if self._state.adding:
+            return True
+        stored = Image.objects.filter(pk=self.pk).values_list("file", flat=True).first()
+        return stored != self.file.name
+
+    def rendition_list(self):
+        return [{**r, "url": rendition_url(r)} for r in self.renditions]
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, blank=True)
+    role = models.CharField(max_length=200, blank=True, help_text="e.g. Senior Fellow, Energy.")
+    bio = models.TextField(blank=True)
+    photo = models.ForeignKey(Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    links = models.TextField(blank=True, help_text="One URL per line (website, profiles).")
+
+    history = content_history()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Author, self.name, instance=self, fallback="author")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:author-detail", kwargs={"slug": self.slug})
+
+    @property
+    def link_list(self):
+        return [line.strip() for line in self.links.splitlines() if line.strip()]
+
+
+class Topic(models.Model):
+    class Kind(models.TextChoices):
+        TOPIC = "topic", "Topic"
+        REGION = "region", "Region"
+        SERIES = "series", "Series"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.TOPIC)
+    description = models.TextField(blank=True)
+
+    history = content_history()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Topic, self.name, instance=self, fallback="topic")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:topic-detail", kwargs={"slug": self.slug})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """The one visibility rule: published and due. Everything public goes through it."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def scheduled(self):
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def for_listing(self):
+        return self.select_related("hero_image").prefetch_related(
+            models.Prefetch(
+                "article_authors", queryset=ArticleAuthor.objects.select_related("author")
+            ),
+            models.Prefetch("article_topics", queryset=ArticleTopic.objects.select_related("topic")),
+        )
+
+    def for_detail(self):
+        return self.for_listing().prefetch_related("sources")
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    class Type(models.TextChoices):
+        ANALYSIS = "analysis", "Analysis"
+        COMMENTARY = "commentary", "Commentary"
+        REPORT = "report", "Report"
+        EVENT_SUMMARY = "event_summary", "Event summary"
+        NEWS = "news", "News"
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        blank=True,
+        help_text="The address of the article. Made from the title when left empty; "
+        "changing it later keeps the old address working.",
+    )
+    dek = models.CharField("subtitle (dek)", max_length=500, blank=True)
+    summary = models.TextField(
+        blank=True, help_text="One or two sentences; used as the excerpt in lists and feeds."
+    )
+    body = ProseEditorField(extensions=BODY_EDITOR_EXTENSIONS, sanitize=sanitize_html, blank=True)
+    article_type = models.CharField(max_length=20, choices=Type, default=Type.ANALYSIS)
+    hero_image = models.ForeignKey(
+        Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="hero_of"
+    )
+    authors = models.ManyToManyField(Author, through="ArticleAuthor", related_name="articles")
+    topics = models.ManyToManyField(Topic, through="ArticleTopic", related_name="articles")
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT, db_index=True)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When the article goes live. A future time schedules it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    reading_time = models.PositiveSmallIntegerField(default=1, editable=False, help_text="Minutes.")
+    licence = models.CharField(
+        "republication licence",
+        max_length=100,
+        blank=True,
+        help_text="Leave empty for the site-wide default.",
+    )
+    canonical_url = models.URLField(
+        blank=True, help_text="Only when the article first appeared elsewhere."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    import_key = models.CharField(
+        max_length=300,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="Identifier in the system this article was imported from.",
+    )
+
+    objects = ArticleQuerySet.as_manager()
+    history = content_history()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        permissions = [
+            ("publish_article", "Can publish, schedule, unpublish and archive articles"),
+            ("edit_any_article", "Can edit articles started by others"),
+        ]
+        indexes = [models.Index(fields=["status", "published_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="published_article_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body = sanitize_html(self.body)
+        if not self.slug:
+            self.slug = unique_slug(Article, self.title, instance=self, fallback="article")
+        words = len(html_to_text(self.body).split())
+        self.reading_time = max(1, math.ceil(words / WORDS_PER_MINUTE))
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:article-detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_live(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def public_url(self):
+        return settings.SITE_URL + self.get_absolute_url()
+
+    @property
+    def canonical(self):
+        return self.canonical_url or self.public_url
+
+    @property
+    def republication_licence(self):
+        return self.licence or settings.DEFAULT_REPUBLICATION_LICENCE
+
+    @cached_property
+    def ordered_authors(self):
+        """Authors in byline order (uses the listing prefetch)."""
+        return [link.author for link in self.article_authors.all()]
+
+    @cached_property
+    def topic_list(self):
+        return sorted((link.topic for link in self.article_topics.all()), key=lambda t: t.name)
+
+    @property
+    def body_text(self):
+        return html_to_text(self.body)
+
+    @property
+    def excerpt(self):
+        """The summary, or else the first sentence of the body."""
+        if self.summary:
+            return self.summary
+        text = self.body_text
+        first = text.split(". ")[0].strip()
+        if first and not first.endswith("."):
+            first += "."
+        return Truncator(first).words(40)
+
+    def status_change_allowed(self, user, new_status):
+        """Only publishers move an article into or out of the public states."""
+        public_states = {self.Status.PUBLISHED, self.Status.ARCHIVED}
+        if new_status == self.status:
+            return True
+        if new_status in public_states or self.status in public_states:
+            return user.has_perm("articles.publish_article")
+        return True
+
+    def editable_by(self, user):
+        if user.has_perm("articles.edit_any_article") or user.has_perm("articles.publish_article"):
+            return user.has_perm("articles.change_article")
+        return (
+            user.has_perm("articles.change_article")
+            and self.created_by_id == user.pk
+            and self.status in {self.Status.DRAFT, self.Status.IN_REVIEW}
+        )
+
+
+class ArticleAuthor(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="article_authors")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="article_links")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    history = content_history()
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="unique_article_author")
+        ]
+        verbose_name = "author"
+
+    def __str__(self):
+        return f"{self.author} on {self.article}"
+
+
+class ArticleTopic(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="article_topics")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="article_links")
+
+    history = content_history()
+
+    class Meta:
+        ordering = ["topic__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "topic"], name="unique_article_topic")
+        ]
+        verbose_name = "topic"
+
+    def __str__(self):
+        return f"{self.topic} on {self.article}"
+
+
+class Source(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sources")
+    order = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=500)
+    url = models.URLField(max_length=1000, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    accessed_on = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    history = content_history()
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class LegacyPath(models.Model):
+    """An old address of an article (a previous slug, an imported permalink): redirects 301."""
+
+    path = models.CharField(max_length=500, unique=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="legacy_paths")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["path"]
+
+    def __str__(self):
+        return self.path
