@@ -35,7 +35,17 @@ class ImageAdmin(SimpleHistoryAdmin):
     list_display = ["thumbnail", "alt_text", "credit", "width", "height", "created_at"]
     search_fields = ["alt_text", "caption", "credit"]
     readonly_fields = ["thumbnail", "width", "height"]
-    fields = ["file", "thumbnail", "alt_text", "caption", "credit", "credit_url", "licence", "width", "height"]
+    fields = [
+        "file",
+        "thumbnail",
+        "alt_text",
+        "caption",
+        "credit",
+        "credit_url",
+        "licence",
+        "width",
+        "height",
+    ]
 
     @admin.display(description="Preview")
     def thumbnail(self, image):
@@ -80,7 +90,10 @@ class SourceInline(admin.StackedInline):
 class ArticleAdminForm(forms.ModelForm):
     class Meta:
         model = Article
-        fields = "__all__"
+        fields = [
+            "title", "slug", "dek", "summary", "body", "article_type", "hero_image",
+            "status", "published_at", "licence", "canonical_url",
+        ]  # fmt: skip
 
     def clean(self):
         cleaned = super().clean()
@@ -88,7 +101,9 @@ class ArticleAdminForm(forms.ModelForm):
         new_status = cleaned.get("status", self.instance.status)
         original = Article(status=self.initial.get("status", Article.Status.DRAFT))
         if not original.status_change_allowed(user, new_status):
-            self.add_error("status", "You may not publish, schedule, unpublish or archive articles.")
+            self.add_error(
+                "status", "You may not publish, schedule, unpublish or archive articles."
+            )
         if (
             "published_at" in self.changed_data
             and new_status == Article.Status.PUBLISHED
@@ -131,7 +146,10 @@ class ArticleAdmin(SimpleHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "dek", "summary", "body", "article_type"]}),
         ("Hero image", {"fields": ["hero_image", "hero_preview"]}),
-        ("Publication", {"fields": ["status", "published_at", "preview_link", "reading_time", "updated_at"]}),
+        (
+            "Publication",
+            {"fields": ["status", "published_at", "preview_link", "reading_time", "updated_at"]},
+        ),
         ("Syndication", {"classes": ["collapse"], "fields": ["licence", "canonical_url"]}),
     ]
 
@@ -168,12 +186,17 @@ class ArticleAdmin(SimpleHistoryAdmin):
 
     @staticmethod
     def _sees_all(user):
-        return user.has_perm("articles.edit_any_article") or user.has_perm("articles.publish_article")
+        return user.has_perm("articles.edit_any_article") or user.has_perm(
+            "articles.publish_article"
+        )
 
     @admin.display(description="State", ordering="status")
     def state(self, article):
         if article.is_scheduled:
-            return format_html("Scheduled for {}", timezone.localtime(article.published_at).strftime("%d %b %Y %H:%M"))
+            return format_html(
+                "Scheduled for {}",
+                timezone.localtime(article.published_at).strftime("%d %b %Y %H:%M"),
+            )
         return article.get_status_display()
 
     @admin.display(description="Authors")
@@ -206,7 +229,9 @@ class ArticleAdmin(SimpleHistoryAdmin):
     def submit_for_review(self, request, queryset):
         self._apply(request, queryset, services.submit_for_review, "submitted for review")
 
-    @admin.action(description="Publish (or schedule at the set publication time)", permissions=["publish"])
+    @admin.action(
+        description="Publish (or schedule at the set publication time)", permissions=["publish"]
+    )
     def publish(self, request, queryset):
         self._apply(request, queryset, services.publish_article, "published or scheduled")
 

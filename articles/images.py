@@ -42,7 +42,13 @@ def validate_image_file(upload):
             probe.verify()
     except ValidationError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, PILImage.DecompressionBombError):
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        PILImage.DecompressionBombError,
+    ):
         raise ValidationError(
             "The file is not a readable image (JPEG, PNG, WebP or GIF).", code="invalid_image"
         ) from None

@@ -66,7 +66,9 @@ class Image(models.Model):
     )
     caption = models.CharField(max_length=500, blank=True)
     credit = models.CharField(
-        max_length=200, blank=True, help_text='Shown as "Image source: …", e.g. "president.az (2019)".'
+        max_length=200,
+        blank=True,
+        help_text='Shown as "Image source: …", e.g. "president.az (2019)".',
     )
     credit_url = models.URLField(blank=True, help_text="Link for the credit, if any.")
     licence = models.CharField(max_length=100, blank=True, help_text="e.g. CC BY 4.0.")
@@ -74,6 +76,9 @@ class Image(models.Model):
     height = models.PositiveIntegerField(editable=False, default=0)
     renditions = models.JSONField(default=list, editable=False, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    import_key = models.CharField(
+        max_length=300, null=True, blank=True, unique=True, editable=False
+    )
 
     history = content_history()
 
@@ -90,7 +95,9 @@ class Image(models.Model):
 
     def srcset(self, image_format="webp"):
         return ", ".join(
-            f"{rendition_url(r)} {r['width']}w" for r in self.renditions if r["format"] == image_format
+            f"{rendition_url(r)} {r['width']}w"
+            for r in self.renditions
+            if r["format"] == image_format
         )
 
     @property
@@ -117,8 +124,13 @@ class Author(models.Model):
     slug = models.SlugField(max_length=200, unique=True, blank=True)
     role = models.CharField(max_length=200, blank=True, help_text="e.g. Senior Fellow, Energy.")
     bio = models.TextField(blank=True)
-    photo = models.ForeignKey(Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    photo = models.ForeignKey(
+        Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     links = models.TextField(blank=True, help_text="One URL per line (website, profiles).")
+    import_key = models.CharField(
+        max_length=300, null=True, blank=True, unique=True, editable=False
+    )
 
     history = content_history()
 
@@ -151,6 +163,9 @@ class Topic(models.Model):
     slug = models.SlugField(max_length=200, unique=True, blank=True)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.TOPIC)
     description = models.TextField(blank=True)
+    import_key = models.CharField(
+        max_length=300, null=True, blank=True, unique=True, editable=False
+    )
 
     history = content_history()
 
@@ -182,7 +197,9 @@ class ArticleQuerySet(models.QuerySet):
             models.Prefetch(
                 "article_authors", queryset=ArticleAuthor.objects.select_related("author")
             ),
-            models.Prefetch("article_topics", queryset=ArticleTopic.objects.select_related("topic")),
+            models.Prefetch(
+                "article_topics", queryset=ArticleTopic.objects.select_related("topic")
+            ),
         )
 
     def for_detail(self):
@@ -256,6 +273,11 @@ class Article(models.Model):
         unique=True,
         editable=False,
         help_text="Identifier in the system this article was imported from.",
+    )
+    version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised on every saved revision; guards against lost updates.",
     )
 
     objects = ArticleQuerySet.as_manager()
@@ -426,3 +448,22 @@ class LegacyPath(models.Model):
 
     def __str__(self):
         return self.path
+
+
+class PublicCorrection(models.Model):
+    """A change to a published article that readers are told about ("Updated <date>: <note>")."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    noted_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField()
+    history_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The article revision that made the change."
+    )
+
+    history = content_history()
+
+    class Meta:
+        ordering = ["noted_at", "pk"]
+
+    def __str__(self):
+        return f"{self.article}: {self.note[:60]}"

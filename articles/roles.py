@@ -1,36 +1,40 @@
-"""The editorial roles and what each may do; applied by a data migration."""
+"""The editorial roles and what each may do; applied by data migrations."""
+
+
+def crud(model, app="articles", actions=("add", "change", "delete", "view")):
+    return [f"{app}.{action}_{model}" for action in actions]
+
 
 INLINE_EDITING = [
-    "articles.add_articleauthor", "articles.change_articleauthor", "articles.delete_articleauthor",
-    "articles.view_articleauthor",
-    "articles.add_articletopic", "articles.change_articletopic", "articles.delete_articletopic",
-    "articles.view_articletopic",
-    "articles.add_source", "articles.change_source", "articles.delete_source", "articles.view_source",
-    "related.add_relatedlink", "related.change_relatedlink", "related.delete_relatedlink",
-    "related.view_relatedlink",
-]  # fmt: skip
+    *crud("articleauthor"),
+    *crud("articletopic"),
+    *crud("source"),
+    *crud("relatedlink", app="related"),
+    *crud("hiddensuggestion", app="related", actions=("add", "delete", "view")),
+]
 
 CONTRIBUTOR = [
-    "articles.add_article", "articles.change_article", "articles.view_article",
-    "articles.delete_article",
-    "articles.view_author", "articles.view_topic", "articles.view_image", "articles.add_image",
+    *crud("article"),
+    "articles.view_author",
+    "articles.view_topic",
+    *crud("image", actions=("add", "view")),
     *INLINE_EDITING,
-]  # fmt: skip
+]
 
 EDITOR = [
     *CONTRIBUTOR,
     "articles.edit_any_article",
-    "articles.add_author", "articles.change_author",
-    "articles.add_topic", "articles.change_topic",
+    *crud("author", actions=("add", "change", "view")),
+    *crud("topic", actions=("add", "change", "view")),
     "articles.change_image",
-]  # fmt: skip
+    *crud("publiccorrection", actions=("add", "change", "view")),
+]
 
 PUBLISHER = [
     *EDITOR,
     "articles.publish_article",
-    "articles.view_legacypath", "articles.add_legacypath", "articles.change_legacypath",
-    "articles.delete_legacypath",
-]  # fmt: skip
+    *crud("legacypath"),
+]
 
 ROLE_PERMISSIONS = {"Contributor": CONTRIBUTOR, "Editor": EDITOR, "Publisher": PUBLISHER}
 
@@ -46,10 +50,10 @@ def sync_roles(apps):
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for role, codenames in ROLE_PERMISSIONS.items():
+    for role, dotted_names in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         permissions = []
-        for dotted in codenames:
+        for dotted in dotted_names:
             app_label, codename = dotted.split(".")
             permissions.append(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)

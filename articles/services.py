@@ -22,7 +22,10 @@ def _change_status(*, article, user, new_status, reason, published_at=None):
 @transaction.atomic
 def submit_for_review(*, article, user):
     return _change_status(
-        article=article, user=user, new_status=Article.Status.IN_REVIEW, reason="Submitted for review"
+        article=article,
+        user=user,
+        new_status=Article.Status.IN_REVIEW,
+        reason="Submitted for review",
     )
 
 

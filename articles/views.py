@@ -41,7 +41,10 @@ class ArticlePreviewView(ArticleDetailView):
 
     def get_object(self, queryset=None):
         article = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        if not (article.editable_by(self.request.user) or self.request.user.has_perm("articles.view_article")):
+        if not (
+            article.editable_by(self.request.user)
+            or self.request.user.has_perm("articles.view_article")
+        ):
             raise PermissionDenied
         return article
 
@@ -55,7 +58,9 @@ class AuthorDetailView(PublishedArticlesMixin, ListView):
     paginate_by = 12
 
     def get_queryset(self):
-        self.author = get_object_or_404(Author.objects.select_related("photo"), slug=self.kwargs["slug"])
+        self.author = get_object_or_404(
+            Author.objects.select_related("photo"), slug=self.kwargs["slug"]
+        )
         return self.published_articles().filter(article_authors__author=self.author)
 
     def get_context_data(self, **kwargs):

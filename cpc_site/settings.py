@@ -201,3 +201,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+RELATED_BLOCK_SIZE = int(os.environ.get("RELATED_BLOCK_SIZE", "3"))

@@ -22,14 +22,29 @@ DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password-only-for-dev"
 
 AUTHORS = [
-    ("Lena Hartmann", "Senior Fellow, Energy Security", "Lena Hartmann writes on gas transit, "
-     "pipeline politics and the energy transition around the Caspian basin."),
-    ("Tamar Beridze", "Fellow, South Caucasus", "Tamar Beridze follows peace negotiations, "
-     "border delimitation and connectivity projects in the South Caucasus."),
-    ("Daniyar Seitkali", "Research Associate, Central Asia", "Daniyar Seitkali studies trade "
-     "corridors, water management and regional institutions in Central Asia."),
-    ("Марина Соколова", "Visiting Scholar", "Marina Sokolova researches maritime law and the "
-     "legal status of the Caspian Sea."),
+    (
+        "Lena Hartmann",
+        "Senior Fellow, Energy Security",
+        "Lena Hartmann writes on gas transit, "
+        "pipeline politics and the energy transition around the Caspian basin.",
+    ),
+    (
+        "Tamar Beridze",
+        "Fellow, South Caucasus",
+        "Tamar Beridze follows peace negotiations, "
+        "border delimitation and connectivity projects in the South Caucasus.",
+    ),
+    (
+        "Daniyar Seitkali",
+        "Research Associate, Central Asia",
+        "Daniyar Seitkali studies trade "
+        "corridors, water management and regional institutions in Central Asia.",
+    ),
+    (
+        "Марина Соколова",
+        "Visiting Scholar",
+        "Marina Sokolova researches maritime law and the legal status of the Caspian Sea.",
+    ),
 ]
 
 TOPICS = [
@@ -207,7 +222,9 @@ class Command(BaseCommand):
             )
             update_change_reason(article, "Demo content")
             for order, author_index in enumerate(spec["authors"]):
-                ArticleAuthor.objects.create(article=article, author=authors[author_index], order=order)
+                ArticleAuthor.objects.create(
+                    article=article, author=authors[author_index], order=order
+                )
             for name in spec["topics"]:
                 ArticleTopic.objects.create(article=article, topic=topics[name])
             Source.objects.create(
