@@ -203,7 +203,7 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_detail(self):
-        return self.for_listing().prefetch_related("sources")
+        return self.for_listing().prefetch_related("sources", "corrections")
 
 
 class Article(models.Model):
