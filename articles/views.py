@@ -1,10 +1,12 @@
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 
+from .citations import citation_formats
 from .models import Article, Author, Topic
 
 
@@ -78,3 +80,31 @@ class TopicDetailView(PublishedArticlesMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(topic=self.topic, **kwargs)
+
+
+CITATION_DOWNLOADS = {
+    "bib": ("bibtex", "application/x-bibtex; charset=utf-8"),
+    "ris": ("ris", "application/x-research-info-systems; charset=utf-8"),
+    "json": ("csl", "application/vnd.citationstyles.csl+json; charset=utf-8"),
+}
+
+
+class ArticleCitationView(DetailView):
+    """The article's citation as a file for reference managers (BibTeX, RIS, CSL-JSON)."""
+
+    def get_queryset(self):
+        return Article.objects.published().for_listing()
+
+    def render_to_response(self, context):
+        key, content_type = CITATION_DOWNLOADS[self.kwargs["fmt"]]
+        citation = citation_formats(self.object)[key]
+        if key == "csl":
+            response = JsonResponse(
+                [citation], safe=False, json_dumps_params={"ensure_ascii": False, "indent": 2}
+            )
+            response["Content-Type"] = content_type
+        else:
+            response = HttpResponse(citation, content_type=content_type)
+        filename = f"{self.object.slug}.{self.kwargs['fmt']}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
