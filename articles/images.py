@@ -59,6 +59,7 @@ def validate_image_file(upload):
 def make_renditions(image_field):
     """Write resized copies (WebP and the original format) and describe them."""
     renditions = []
+    was_closed = image_field.closed
     image_field.open("rb")
     try:
         with PILImage.open(image_field) as original:
@@ -66,7 +67,8 @@ def make_renditions(image_field):
             source = ImageOps.exif_transpose(original)
             source.load()
     finally:
-        image_field.close()
+        # An upload not yet saved must stay open for the storage to write it.
+        image_field.close() if was_closed else image_field.seek(0)
     own_ext = ALLOWED_FORMATS.get(original_format, "png")
     if own_ext == "gif":
         own_ext = "png"  # renditions are stills; the original keeps any animation

@@ -1,0 +1,32 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from articles.models import Article, Author, Image
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_creates_published_content_and_is_idempotent(client):
+    call_command("seed_demo")
+    counts = (Article.objects.count(), Author.objects.count(), Image.objects.count())
+    call_command("seed_demo")
+
+    assert (Article.objects.count(), Author.objects.count(), Image.objects.count()) == counts
+    assert Article.objects.published().count() >= 5
+    assert Article.objects.exclude(status="published").exists()
+    article = Article.objects.published().exclude(hero_image=None).first()
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Image source:" in page
+    assert article.ordered_authors[0].name in page
+
+
+def test_demo_editor_only_exists_in_development(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo", "--with-demo-editor")
+    assert not get_user_model().objects.filter(username="demo").exists()
+
+    settings.DEBUG = True
+    call_command("seed_demo", "--with-demo-editor")
+    assert get_user_model().objects.get(username="demo").is_staff
