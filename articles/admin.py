@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from related.admin import RelatedLinkInline
+from related.admin import RelatedArticlesAdminMixin, RelatedLinkInline
 
 from . import services
 from .models import (
@@ -133,7 +133,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(SimpleHistoryAdmin):
+class ArticleAdmin(RelatedArticlesAdminMixin, SimpleHistoryAdmin):
     form = ArticleAdminForm
     list_display = ["title", "state", "byline", "published_at", "updated_at"]
     list_filter = [StatusFilter, "article_type", "topics", "published_at"]

@@ -5,6 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import update_change_reason
 
+from related.services import refresh_suggestions
+
 from .models import Article, LegacyPath
 
 
@@ -16,6 +18,7 @@ def _change_status(*, article, user, new_status, reason, published_at=None):
         article.published_at = published_at
     article._change_reason = reason
     article.save()
+    refresh_suggestions(article=article)
     return article
 
 

@@ -1,13 +1,164 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
-from .models import RelatedLink
+from articles.models import Article
+
+from . import services
+from .models import RelatedLink, Suggestion
+from .selectors import dead_link_count, dead_link_message
+
+
+class RelatedLinkForm(forms.ModelForm):
+    add_reverse = forms.BooleanField(
+        required=False,
+        label="Also link back",
+        help_text="Add the reverse link (from that article to this one) at the same time.",
+    )
+
+    class Meta:
+        model = RelatedLink
+        fields = ["to_article", "order"]
 
 
 class RelatedLinkInline(admin.TabularInline):
     model = RelatedLink
+    form = RelatedLinkForm
     fk_name = "from_article"
-    fields = ["to_article", "order"]
+    fields = ["to_article", "order", "add_reverse", "visible_to_readers"]
+    readonly_fields = ["visible_to_readers"]
     autocomplete_fields = ["to_article"]
     extra = 0
     verbose_name = "curated related article"
     verbose_name_plural = "curated related articles"
+    template = "related/admin/related_inline.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("to_article")
+
+    @admin.display(description="Shown to readers")
+    def visible_to_readers(self, link):
+        if not link.pk:
+            return "—"
+        if link.to_article.is_live:
+            return "Yes"
+        return format_html(
+            '<strong class="errornote">No: “{}” is {}</strong>',
+            link.to_article,
+            "scheduled" if link.to_article.is_scheduled else "unpublished",
+        )
+
+
+class RelatedArticlesAdminMixin:
+    """Article admin: suggestions next to the curated links, pin/hide, dead-link flags,
+    reverse links, and stored suggestions kept fresh on every save."""
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/related/pin/<int:suggested_id>/",
+                view(self.pin_suggestion_view),
+                name="{}_{}_related_pin".format(*info),
+            ),
+            path(
+                "<path:object_id>/related/hide/<int:suggested_id>/",
+                view(self.hide_suggestion_view),
+                name="{}_{}_related_hide".format(*info),
+            ),
+            path(
+                "<path:object_id>/related/unhide/<int:suggested_id>/",
+                view(self.unhide_suggestion_view),
+                name="{}_{}_related_unhide".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            article = self.get_object(request, object_id)
+            count = dead_link_count(article) if article else 0
+            if count:
+                messages.warning(
+                    request,
+                    f"{dead_link_message(count)}: readers do not see it until it is published again.",
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for formset in formsets:
+            if formset.model is not RelatedLink:
+                continue
+            for link_form in formset.forms:
+                data = getattr(link_form, "cleaned_data", None) or {}
+                if data.get("add_reverse") and not data.get("DELETE") and link_form.instance.pk:
+                    services.add_reverse_link(link=link_form.instance)
+        services.refresh_suggestions(article=form.instance)
+
+    def delete_model(self, request, obj):
+        affected = self._suggesting(Article.objects.filter(pk=obj.pk))
+        super().delete_model(request, obj)
+        services.refresh_after_delete(article_ids=affected)
+
+    def delete_queryset(self, request, queryset):
+        affected = self._suggesting(queryset)
+        super().delete_queryset(request, queryset)
+        services.refresh_after_delete(article_ids=affected)
+
+    @staticmethod
+    def _suggesting(queryset):
+        return list(
+            Suggestion.objects.filter(suggested__in=queryset)
+            .exclude(article__in=queryset)
+            .order_by("-article__published_at")
+            .values_list("article_id", flat=True)
+            .distinct()[: services.AFFECTED_LIMIT]
+        )
+
+    def _editable_article(self, request, object_id):
+        article = self.get_object(request, object_id)
+        if article is None:
+            raise Http404("No such article.")
+        if not self.has_change_permission(request, article):
+            raise PermissionDenied
+        return article
+
+    def _back(self, article):
+        info = self.opts.app_label, self.opts.model_name
+        return HttpResponseRedirect(
+            reverse("admin:{}_{}_change".format(*info), args=[article.pk]) + "#related-suggestions"
+        )
+
+    @method_decorator(require_POST)
+    def pin_suggestion_view(self, request, object_id, suggested_id):
+        article = self._editable_article(request, object_id)
+        suggested = get_object_or_404(Article, pk=suggested_id)
+        if suggested.pk == article.pk:
+            raise Http404("An article cannot be related to itself.")
+        services.pin_suggestion(article=article, suggested=suggested)
+        self.message_user(request, f"“{suggested}” is now a curated related article.")
+        return self._back(article)
+
+    @method_decorator(require_POST)
+    def hide_suggestion_view(self, request, object_id, suggested_id):
+        article = self._editable_article(request, object_id)
+        hidden = get_object_or_404(Article, pk=suggested_id)
+        services.hide_suggestion(article=article, hidden=hidden)
+        self.message_user(request, f"“{hidden}” will no longer be suggested for this article.")
+        return self._back(article)
+
+    @method_decorator(require_POST)
+    def unhide_suggestion_view(self, request, object_id, suggested_id):
+        article = self._editable_article(request, object_id)
+        hidden = get_object_or_404(Article, pk=suggested_id)
+        services.unhide_suggestion(article=article, hidden=hidden)
+        self.message_user(request, f"“{hidden}” may be suggested again.")
+        return self._back(article)

@@ -66,7 +66,10 @@ class HiddenSuggestion(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["article", "hidden"], name="unique_hidden_suggestion")
+            models.UniqueConstraint(fields=["article", "hidden"], name="unique_hidden_suggestion"),
+            models.CheckConstraint(
+                condition=~Q(article=F("hidden")), name="hidden_suggestion_not_self"
+            ),
         ]
 
     def __str__(self):

@@ -6,7 +6,7 @@ from django.conf import settings
 
 from articles.models import Article
 
-from .models import RelatedLink
+from .models import HiddenSuggestion, RelatedLink, Suggestion
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,78 @@ def block_size():
     return getattr(settings, "RELATED_BLOCK_SIZE", 3)
 
 
-def related_items(article, *, limit=None):
-    """The block for `article`: curated links to live articles first, in the editors' order."""
+def related_items(article, limit=None):
+    """The block for `article`: curated links to live articles first, in the editors' order,
+    then stored suggestions of live articles. Two queries at most, whatever the corpus size."""
     limit = limit or block_size()
+    live = Article.objects.published()
     links = (
-        RelatedLink.objects.filter(from_article=article, to_article__in=Article.objects.published())
+        RelatedLink.objects.filter(from_article=article, to_article__in=live)
         .select_related("to_article")
         .order_by("order", "pk")[:limit]
     )
-    return [RelatedItem(article=link.to_article, curated=True) for link in links]
+    items = [RelatedItem(article=link.to_article, curated=True) for link in links]
+    if len(items) >= limit:
+        return items
+    shown = {item.article.pk for item in items}
+    suggestions = (
+        Suggestion.objects.filter(article=article, suggested__in=live)
+        .exclude(suggested__in=HiddenSuggestion.objects.filter(article=article).values("hidden_id"))
+        .exclude(suggested_id__in=shown | {article.pk})
+        .select_related("suggested")
+        .order_by("rank", "pk")[: limit - len(items)]
+    )
+    items += [RelatedItem(article=s.suggested, curated=False) for s in suggestions]
+    return items
+
+
+def current_suggestions(article, limit=None):
+    """The suggestions the block would show now, for editors (no curated links)."""
+    return [item.article for item in related_items(article, limit) if not item.curated]
+
+
+def dead_link_count(article):
+    """Curated links of `article` that readers cannot follow (draft, scheduled or archived)."""
+    return (
+        RelatedLink.objects.filter(from_article=article)
+        .exclude(to_article__in=Article.objects.published())
+        .count()
+    )
+
+
+def dead_link_message(count):
+    if count == 1:
+        return "1 related link points to an unpublished article"
+    return f"{count} related links point to unpublished articles"
+
+
+def editor_overview(article):
+    """What the editors' panel shows: stored suggestions (marking those in the block),
+    hidden articles and the dead-link count."""
+    live = Article.objects.published()
+    curated_live = RelatedLink.objects.filter(from_article=article, to_article__in=live).count()
+    suggestions = list(
+        Suggestion.objects.filter(article=article, suggested__in=live)
+        .exclude(suggested__in=HiddenSuggestion.objects.filter(article=article).values("hidden_id"))
+        .exclude(
+            suggested__in=RelatedLink.objects.filter(from_article=article).values("to_article")
+        )
+        .select_related("suggested")
+        .order_by("rank", "pk")
+    )
+    free = max(block_size() - curated_live, 0)
+    return {
+        "suggestions": [
+            {"article": s.suggested, "score": s.score, "in_block": index < free}
+            for index, s in enumerate(suggestions)
+        ],
+        "hidden": [
+            row.hidden
+            for row in HiddenSuggestion.objects.filter(article=article)
+            .select_related("hidden")
+            .order_by("hidden__title")
+        ],
+        "dead_links": dead_link_count(article),
+        "dead_link_message": dead_link_message(dead_link_count(article)),
+        "block_size": block_size(),
+    }

@@ -1,0 +1,292 @@
+"""Writes for related articles: scoring and storing suggestions, pinning, hiding, reverse links.
+
+Suggestions are computed here when an article is published or changed, stored as
+`Suggestion` rows and read as they are: reading a page never scores anything.
+Each computation looks at a bounded candidate pool (articles sharing a topic or an
+author, plus the most recent published articles), never at the whole corpus.
+"""
+
+import math
+import re
+from collections import Counter
+
+from django.db import connection, transaction
+from django.db.models import Max, Q
+
+from articles.models import Article, ArticleAuthor, ArticleTopic
+
+from .models import HiddenSuggestion, RelatedLink, Suggestion
+
+# How many suggestions are stored per article: more than the block shows, so that
+# hiding, pinning or unpublishing one still leaves enough to fill the block.
+STORED_SUGGESTIONS = 10
+# Candidate pool per computation: articles sharing a topic / an author, and the most recent.
+POOL_PER_SOURCE = 300
+RECENT_POOL = 300
+# How many other articles get their suggestions recomputed when one article changes.
+AFFECTED_LIMIT = 20
+
+WEIGHTS = {"topics": 3.0, "authors": 1.5, "text": 4.0, "recency": 0.5}
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers him his how i if in into is it its
+    itself just may me might more most must my new no nor not now of off on once only or other
+    our ours out over own same she should so some such than that the their theirs them then
+    there these they this those through to too under until up very was we were what when where
+    which while who whom why will with would you your yours""".split()
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def tokens(text):
+    """Content words of `text`: lower-cased, without stop words, crudely singularised."""
+    words = []
+    for word in _WORD.findall((text or "").lower()):
+        if len(word) < 3 or word in STOPWORDS or word.isdigit():
+            continue
+        if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        words.append(word)
+    return words
+
+
+def _term_counts(article):
+    """Title words count twice: they say most about what an article is about."""
+    counts = Counter(tokens(article.title))
+    counts.update(counts)  # double the title
+    counts.update(tokens(article.dek))
+    counts.update(tokens(article.summary))
+    return counts
+
+
+def _cosine(a, b):
+    if not a or not b:
+        return 0.0
+    dot = sum(weight * b[term] for term, weight in a.items() if term in b)
+    if not dot:
+        return 0.0
+    return dot / (
+        math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values()))
+    )
+
+
+def _set_cosine(a, b):
+    if not a or not b:
+        return 0.0
+    return len(a & b) / math.sqrt(len(a) * len(b))
+
+
+def _candidate_ids(article, topic_ids, author_ids):
+    """A bounded pool: live articles sharing a topic or an author, and the most recent ones."""
+    live = Article.objects.published().exclude(pk=article.pk)
+    ids = set()
+    if topic_ids:
+        ids.update(
+            live.filter(article_topics__topic_id__in=topic_ids)
+            .order_by("-published_at", "-pk")
+            .values_list("pk", flat=True)
+            .distinct()[:POOL_PER_SOURCE]
+        )
+    if author_ids:
+        ids.update(
+            live.filter(article_authors__author_id__in=author_ids)
+            .order_by("-published_at", "-pk")
+            .values_list("pk", flat=True)
+            .distinct()[:POOL_PER_SOURCE]
+        )
+    ids.update(live.order_by("-published_at", "-pk").values_list("pk", flat=True)[:RECENT_POOL])
+    excluded = set(
+        HiddenSuggestion.objects.filter(article=article).values_list("hidden_id", flat=True)
+    ) | set(
+        RelatedLink.objects.filter(from_article=article).values_list("to_article_id", flat=True)
+    )
+    return ids - excluded
+
+
+def _grouped(model, field, article_ids):
+    groups = {}
+    for article_id, value in model.objects.filter(article_id__in=article_ids).values_list(
+        "article_id", field
+    ):
+        groups.setdefault(article_id, set()).add(value)
+    return groups
+
+
+def _fulltext_ranks(article, candidate_ids, terms):
+    """PostgreSQL full-text rank of each candidate against the article's words, scaled to 0..1."""
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    if not terms or not candidate_ids:
+        return {}
+    query = None
+    for term in sorted(terms):
+        part = SearchQuery(term, config="english")
+        query = part if query is None else query | part
+    vector = (
+        SearchVector("title", weight="A", config="english")
+        + SearchVector("dek", weight="B", config="english")
+        + SearchVector("summary", weight="B", config="english")
+    )
+    ranks = dict(
+        Article.objects.filter(pk__in=candidate_ids)
+        .annotate(rank=SearchRank(vector, query, normalization=1))
+        .values_list("pk", "rank")
+    )
+    top = max(ranks.values(), default=0) or 1
+    return {pk: rank / top for pk, rank in ranks.items()}
+
+
+def score_candidates(article):
+    """[(score, candidate)] for `article`, best first, deterministic for the same data."""
+    topic_ids = set(article.article_topics.values_list("topic_id", flat=True))
+    author_ids = set(article.article_authors.values_list("author_id", flat=True))
+    candidate_ids = _candidate_ids(article, topic_ids, author_ids)
+    if not candidate_ids:
+        return []
+    candidates = list(
+        Article.objects.filter(pk__in=candidate_ids).only(
+            "pk", "title", "dek", "summary", "published_at"
+        )
+    )
+    topics = _grouped(ArticleTopic, "topic_id", candidate_ids)
+    authors = _grouped(ArticleAuthor, "author_id", candidate_ids)
+
+    # Inverse document frequency over the pool, so words every article uses count for little.
+    own_terms = _term_counts(article)
+    term_counts = {c.pk: _term_counts(c) for c in candidates}
+    frequency = Counter()
+    for counts in term_counts.values():
+        frequency.update(counts.keys())
+    size = len(candidates) + 1
+
+    def weighted(counts):
+        return {
+            term: count * math.log((size + 1) / (frequency[term] + 1 + (term in own_terms)))
+            for term, count in counts.items()
+        }
+
+    own_vector = weighted(own_terms)
+    ranks = (
+        _fulltext_ranks(article, candidate_ids, own_terms.keys())
+        if connection.vendor == "postgresql"
+        else {}
+    )
+    reference = article.published_at or max(c.published_at for c in candidates)
+    newest = max(c.published_at for c in candidates)
+
+    scored = []
+    for candidate in candidates:
+        text = _cosine(own_vector, weighted(term_counts[candidate.pk]))
+        if ranks:
+            text = (text + ranks.get(candidate.pk, 0.0)) / 2
+        closeness = 1 / (1 + abs((reference - candidate.published_at).days) / 180)
+        freshness = 1 / (1 + (newest - candidate.published_at).days / 365)
+        score = (
+            WEIGHTS["topics"] * _set_cosine(topic_ids, topics.get(candidate.pk, set()))
+            + WEIGHTS["authors"] * _set_cosine(author_ids, authors.get(candidate.pk, set()))
+            + WEIGHTS["text"] * text
+            + WEIGHTS["recency"] * (closeness + freshness) / 2
+        )
+        scored.append((round(score, 9), candidate))
+    scored.sort(key=lambda pair: (-pair[0], -pair[1].published_at.timestamp(), -pair[1].pk))
+    return scored
+
+
+def _store_suggestions(article):
+    best = score_candidates(article)[:STORED_SUGGESTIONS]
+    Suggestion.objects.filter(article=article).delete()
+    Suggestion.objects.bulk_create(
+        Suggestion(article=article, suggested=candidate, score=score, rank=rank)
+        for rank, (score, candidate) in enumerate(best)
+    )
+
+
+def affected_article_ids(article, *, limit=AFFECTED_LIMIT):
+    """Articles whose suggestions `article` may enter or leave (bounded, most recent first)."""
+    live = Article.objects.published().exclude(pk=article.pk)
+    shares = Q(suggestions__suggested=article)
+    topic_ids = list(article.article_topics.values_list("topic_id", flat=True))
+    author_ids = list(article.article_authors.values_list("author_id", flat=True))
+    if topic_ids:
+        shares |= Q(article_topics__topic_id__in=topic_ids)
+    if author_ids:
+        shares |= Q(article_authors__author_id__in=author_ids)
+    suggesting = list(
+        Suggestion.objects.filter(suggested=article)
+        .order_by("-article__published_at", "-article_id")
+        .values_list("article_id", flat=True)[:limit]
+    )
+    sharing = list(
+        live.filter(shares)
+        .order_by("-published_at", "-pk")
+        .values_list("pk", flat=True)
+        .distinct()[:limit]
+    )
+    return list(dict.fromkeys(suggesting + sharing))[:limit]
+
+
+@transaction.atomic
+def refresh_suggestions(*, article):
+    """Recompute and store the suggestions of `article` and of the articles it affects."""
+    _store_suggestions(article)
+    for other in Article.objects.filter(pk__in=affected_article_ids(article)).order_by("pk"):
+        _store_suggestions(other)
+
+
+@transaction.atomic
+def rebuild_article_suggestions(*, article):
+    """Recompute the suggestions of `article` alone (used by the full rebuild)."""
+    _store_suggestions(article)
+
+
+@transaction.atomic
+def refresh_after_delete(*, article_ids):
+    """After articles are deleted, refill the blocks of the articles that suggested them."""
+    for other in Article.objects.filter(pk__in=article_ids).order_by("pk"):
+        _store_suggestions(other)
+
+
+@transaction.atomic
+def pin_suggestion(*, article, suggested):
+    """Turn a suggestion into a curated link at the end of the editors' list."""
+    if suggested.pk == article.pk:
+        raise ValueError("An article cannot be related to itself.")
+    link, _ = RelatedLink.objects.get_or_create(
+        from_article=article,
+        to_article=suggested,
+        defaults={"order": _next_order(article)},
+    )
+    Suggestion.objects.filter(article=article, suggested=suggested).delete()
+    return link
+
+
+@transaction.atomic
+def hide_suggestion(*, article, hidden):
+    """Exclude `hidden` from the suggestions of `article` and refill the block."""
+    HiddenSuggestion.objects.get_or_create(article=article, hidden=hidden)
+    _store_suggestions(article)
+
+
+@transaction.atomic
+def unhide_suggestion(*, article, hidden):
+    for row in HiddenSuggestion.objects.filter(article=article, hidden=hidden):
+        row.delete()  # one by one, so history records each
+    _store_suggestions(article)
+
+
+@transaction.atomic
+def add_reverse_link(*, link):
+    """Also link back from the target of `link` to its source, unless that link exists."""
+    reverse, _ = RelatedLink.objects.get_or_create(
+        from_article=link.to_article,
+        to_article=link.from_article,
+        defaults={"order": _next_order(link.to_article)},
+    )
+    return reverse
+
+
+def _next_order(article):
+    highest = RelatedLink.objects.filter(from_article=article).aggregate(top=Max("order"))["top"]
+    return 0 if highest is None else highest + 1
