@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
 from django.utils import timezone
 
@@ -42,7 +41,7 @@ def build_corpus(seed=7, *, tagged=True):
         topics = [make_topic(name=f"{name} policy"), make_topic(name=f"{name} outlook")]
         authors = [make_author(name=f"{name} fellow {i}") for i in range(3)]
         members = []
-        for i in range(PER_CLUSTER):
+        for _ in range(PER_CLUSTER):
             # Not every article is tagged or signed alike: text must carry part of the signal.
             article_topics = rng.sample(topics, rng.randint(0, 2)) if tagged else []
             if rng.random() < 0.5:
@@ -97,9 +96,13 @@ def test_suggestions_come_from_the_articles_own_cluster(capsys):
 def test_rebuilding_twice_stores_the_same_ranking():
     build_corpus(seed=11)
     call_command("rebuild_suggestions", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    first = list(Suggestion.objects.order_by("article_id", "rank").values_list("article_id", "suggested_id"))
+    first = list(
+        Suggestion.objects.order_by("article_id", "rank").values_list("article_id", "suggested_id")
+    )
     call_command("rebuild_suggestions", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    second = list(Suggestion.objects.order_by("article_id", "rank").values_list("article_id", "suggested_id"))
+    second = list(
+        Suggestion.objects.order_by("article_id", "rank").values_list("article_id", "suggested_id")
+    )
     assert first == second
     assert first
 
