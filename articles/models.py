@@ -11,7 +11,7 @@ from django.utils.functional import cached_property
 from django.utils.text import Truncator, slugify
 from django_prose_editor.fields import ProseEditorField
 
-from .history import content_history
+from .history import article_history, content_history
 from .images import make_renditions, rendition_url, validate_image_file
 from .sanitize import html_to_text, sanitize_html
 
@@ -32,6 +32,9 @@ BODY_EDITOR_EXTENSIONS = {
     "HardBreak": True,
     "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
     "Table": True,
+    "TableRow": True,
+    "TableHeader": True,
+    "TableCell": True,
     "History": True,
 }
 
@@ -281,7 +284,7 @@ class Article(models.Model):
     )
 
     objects = ArticleQuerySet.as_manager()
-    history = content_history()
+    history = article_history()
 
     class Meta:
         ordering = ["-published_at", "-pk"]
@@ -306,6 +309,10 @@ class Article(models.Model):
             self.slug = unique_slug(Article, self.title, instance=self, fallback="article")
         words = len(html_to_text(self.body).split())
         self.reading_time = max(1, math.ceil(words / WORDS_PER_MINUTE))
+        if not self._state.adding:
+            self.version += 1  # an open edit form of an older version is now stale
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
