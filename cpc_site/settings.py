@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "articles",
     "related",
+    "partners",
 ]
 
 MIDDLEWARE = [
@@ -203,3 +204,54 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
 RELATED_BLOCK_SIZE = int(os.environ.get("RELATED_BLOCK_SIZE", "3"))
+
+# Partner API (/api/v1/): anonymous reads at a modest rate, partners by key at their key's rate.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["partners.authentication.PartnerKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "partners.throttles.AnonymousRateThrottle",
+        "partners.throttles.PartnerKeyRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_ANON_THROTTLE_RATE", "120/hour"),
+        "partner": os.environ.get("API_PARTNER_THROTTLE_RATE", "5000/hour"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "cpc_site.api_errors.ProblemAutoSchema",
+    "EXCEPTION_HANDLER": "cpc_site.api_errors.problem_exception_handler",
+    "DEFAULT_METADATA_CLASS": None,
+    "NUM_PROXIES": int(os.environ["API_NUM_PROXIES"]) if os.environ.get("API_NUM_PROXIES") else None,
+}
+API_PAGE_SIZE = 20
+API_PAGE_SIZE_MAX = 100
+API_CACHE_MAX_AGE = int(os.environ.get("API_CACHE_MAX_AGE", "60"))
+# Change-feed events newer than this many seconds wait, so a slow commit is never skipped.
+API_CHANGES_SETTLE_SECONDS = float(os.environ.get("API_CHANGES_SETTLE_SECONDS", "2"))
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{SITE_NAME} partner API",
+    "DESCRIPTION": (
+        "Read-only JSON API of the published analysis. Anonymous reads are allowed at a "
+        "modest rate; partners send `Authorization: Api-Key <key>`. Errors are RFC 7807 "
+        "problem details (`application/problem+json`). Every GET answers with `ETag` and "
+        "`Last-Modified` and honours `If-None-Match` / `If-Modified-Since` with 304."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ArticleTypeEnum": "articles.models.Article.Type",
+        "TopicKindEnum": "articles.models.Topic.Kind",
+        "RelatedKindEnum": ["curated", "suggested"],
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cpc_site.api_errors.postprocess_schema",
+    ],
+}
+# End of partner API settings.

@@ -1,0 +1,383 @@
+"""The partner API (/api/v1/): read-only viewsets over published content.
+
+Visibility is `Article.objects.published()`; a key with the embargo scope also sees scheduled
+articles (marked `embargoed_until`). Nothing else is ever shown.
+"""
+
+from django.conf import settings
+from django.core.paginator import InvalidPage
+from django.db.models import Max
+from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from cpc_site.api_errors import InvalidParameters
+from partners.models import PartnerKey
+
+from . import changes
+from .api_filters import ArticleFilter, StrictFilterBackend, check_query_params
+from .models import Article, Author, Topic
+from .revisions import published_revisions
+from .serializers import (
+    ArticleDetailSerializer,
+    ArticleSummarySerializer,
+    AuthorSerializer,
+    RevisionSerializer,
+    TopicSerializer,
+)
+
+PAGE_PARAMS = {"page", "page_size"}
+DIGITS = frozenset("0123456789")
+
+
+def articles_visible_to(key):
+    """Published articles, plus scheduled ones for a key with the embargo scope."""
+    articles = Article.objects.published()
+    if key is not None and key.can_see_embargoed:
+        articles = articles | Article.objects.scheduled()
+    return articles
+
+
+def _positive_int(request, name, *, default, maximum):
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not (set(raw) <= DIGITS) or len(raw) > 9 or int(raw) < 1:
+        raise InvalidParameters([(name, "Must be a whole number of at least 1.")])
+    if maximum is not None and int(raw) > maximum:
+        raise InvalidParameters([(name, f"Must be at most {maximum}.")])
+    return int(raw)
+
+
+class PagePagination(PageNumberPagination):
+    """`page` and `page_size` (1–100); a page past the end is a 400, not an empty list."""
+
+    page_size_query_param = "page_size"
+
+    @property
+    def page_size(self):
+        return settings.API_PAGE_SIZE
+
+    @property
+    def max_page_size(self):
+        return settings.API_PAGE_SIZE_MAX
+
+    def get_page_size(self, request):
+        return _positive_int(
+            request, "page_size", default=self.page_size, maximum=self.max_page_size
+        )
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        page_size = self.get_page_size(request)
+        number = _positive_int(request, "page", default=1, maximum=None)
+        paginator = self.django_paginator_class(queryset, page_size)
+        try:
+            self.page = paginator.page(number)
+        except InvalidPage:
+            raise InvalidParameters(
+                [("page", f"Past the end: there are {paginator.num_pages} page(s).")]
+            ) from None
+        return list(self.page)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == "page_size":
+                parameter["schema"]["maximum"] = self.max_page_size
+                parameter["description"] = f"Results per page (1–{self.max_page_size})."
+        return parameters
+
+
+class JSONOnlyNegotiation(BaseContentNegotiation):
+    """The API speaks JSON whatever the Accept header says."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class HasScope(permissions.BasePermission):
+    """The request's key holds the view's `required_scope`; without a key, a 401."""
+
+    code = "scope_required"
+
+    def has_permission(self, request, view):
+        key = request.auth if isinstance(request.auth, PartnerKey) else None
+        if key is None:
+            return False
+        self.message = f"This API key lacks the `{view.required_scope}` scope."
+        return view.required_scope in key.scopes
+
+
+class PartnerAPIMixin:
+    """Strict query parameters, cache headers and Last-Modified for every endpoint."""
+
+    content_negotiation_class = JSONOnlyNegotiation
+    pagination_class = PagePagination
+    list_params = PAGE_PARAMS
+    detail_params = frozenset()
+    last_modified = None
+
+    @property
+    def partner_key(self):
+        auth = getattr(self.request, "auth", None)
+        return auth if isinstance(auth, PartnerKey) else None
+
+    def allowed_query_params(self):
+        return self.list_params if self.action == "list" else self.detail_params
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        check_query_params(request, self.allowed_query_params())
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Authorization"])
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            if self.partner_key is not None:
+                patch_cache_control(response, private=True, max_age=0, must_revalidate=True)
+            else:
+                patch_cache_control(response, public=True, max_age=settings.API_CACHE_MAX_AGE)
+            if self.last_modified is not None:
+                response.headers["Last-Modified"] = http_date(self.last_modified.timestamp())
+        return response
+
+    def remember_last_modified(self, times):
+        times = [t for t in times if t is not None]
+        self.last_modified = max(times) if times else None
+
+
+FIELDS_PARAMETER = OpenApiParameter(
+    "fields",
+    {"type": "array", "items": {"type": "string", "enum": ArticleDetailSerializer.Meta.fields}},
+    OpenApiParameter.QUERY,
+    style="form",
+    explode=False,
+    description="Sparse fields: only these fields of each article, e.g. `title,slug,authors`.",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List articles", parameters=[FIELDS_PARAMETER], tags=["articles"]),
+    retrieve=extend_schema(summary="One article", parameters=[FIELDS_PARAMETER], tags=["articles"]),
+)
+class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
+    """Published articles; with the embargo scope also scheduled ones (`embargoed_until`)."""
+
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    filter_backends = [StrictFilterBackend]
+    filterset_class = ArticleFilter
+    list_params = frozenset({*PAGE_PARAMS, "fields", *ArticleFilter.base_filters})
+    detail_params = frozenset({"fields"})
+    required_scope = None
+
+    def get_queryset(self):
+        articles = articles_visible_to(self.partner_key)
+        if self.action == "retrieve":
+            return articles.for_detail()
+        return articles.for_listing()
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return ArticleDetailSerializer
+        return ArticleSummarySerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["selected_fields"] = self.selected_fields()
+        return context
+
+    def selected_fields(self):
+        raw = self.request.query_params.get("fields") if self.request else None
+        if raw is None:
+            return None
+        names = [name.strip() for name in raw.split(",")]
+        known = self.get_serializer_class().Meta.fields
+        unknown = [name for name in names if name not in known]
+        if unknown or not all(names):
+            raise InvalidParameters(
+                [
+                    (
+                        "fields",
+                        f"Unknown field(s): {', '.join(unknown) or '(empty)'}; "
+                        f"choose from {', '.join(known)}.",
+                    )
+                ]  # fmt: skip
+            )
+        return names
+
+    def list(self, request, *args, **kwargs):
+        self.selected_fields()  # refuse a bad selection before any query
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        self.remember_last_modified(article.updated_at for article in page)
+        serializer = self.get_serializer(page, many=True)
+        return self.get_paginated_response(serializer.data)
+
+    def retrieve(self, request, *args, **kwargs):
+        self.selected_fields()
+        article = self.get_object()
+        self.remember_last_modified([article.updated_at])
+        return Response(self.get_serializer(article).data)
+
+    @extend_schema(
+        summary="Published revisions of an article (revisions scope)",
+        responses=RevisionSerializer(many=True),
+        filters=False,
+        parameters=[],
+        tags=["articles"],
+    )
+    @action(
+        detail=True,
+        url_path="revisions",
+        permission_classes=[HasScope],
+        required_scope="revisions",
+        filter_backends=[],
+    )
+    def revisions(self, request, slug=None):
+        article = self.get_object()
+        page = self.paginate_queryset(published_revisions(article))
+        self.remember_last_modified([article.updated_at])
+        return self.get_paginated_response(RevisionSerializer(page, many=True).data)
+
+    def allowed_query_params(self):
+        if self.action == "revisions":
+            return PAGE_PARAMS
+        return super().allowed_query_params()
+
+    def get_object(self):
+        if self.action == "retrieve":
+            queryset = self.get_queryset()
+        else:
+            queryset = articles_visible_to(self.partner_key)
+        return get_object_or_404(queryset, slug=self.kwargs["slug"])
+
+
+class _ProfileViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        self.last_modified = self._changed_at([item.pk for item in page])
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        item = self.get_object()
+        self.last_modified = self._changed_at([item.pk])
+        return Response(self.get_serializer(item).data)
+
+    def _changed_at(self, pks):
+        if not pks:
+            return None
+        history = self.queryset.model.history.model.objects
+        return history.filter(id__in=pks).aggregate(latest=Max("history_date"))["latest"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List authors", tags=["authors"]),
+    retrieve=extend_schema(summary="One author", tags=["authors"]),
+)
+class AuthorViewSet(_ProfileViewSet):
+    queryset = Author.objects.select_related("photo").order_by("name", "pk")
+    serializer_class = AuthorSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List topics, regions and series", tags=["topics"]),
+    retrieve=extend_schema(summary="One topic", tags=["topics"]),
+)
+class TopicViewSet(_ProfileViewSet):
+    queryset = Topic.objects.order_by("name", "pk")
+    serializer_class = TopicSerializer
+
+
+class ChangeEventSerializer(serializers.Serializer):
+    event = serializers.ChoiceField(choices=["published", "updated", "unpublished", "deleted"])
+    id = serializers.IntegerField(source="article_id", help_text="The article id (stable).")
+    slug = serializers.CharField(help_text="The article slug at that time.")
+    previous_slug = serializers.CharField(
+        allow_null=True, help_text="On `updated`: the slug before a rename; otherwise null."
+    )
+    time = serializers.DateTimeField()
+    cursor = serializers.SerializerMethodField(help_text="Resume after this event.")
+
+    def get_cursor(self, event) -> str:
+        return event.cursor.encode()
+
+
+CHANGES_LIMIT_MAX = 500
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Change feed: what was published, updated, unpublished or deleted",
+        parameters=[
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.STR,
+                description="A cursor from an earlier answer (`next_cursor`); omit to start "
+                "from the beginning.",
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": CHANGES_LIMIT_MAX},
+                description=f"Events per answer (1–{CHANGES_LIMIT_MAX}, default 100).",
+            ),
+        ],
+        responses=inline_serializer(
+            "ChangeFeed",
+            {
+                "events": ChangeEventSerializer(many=True),
+                "next_cursor": serializers.CharField(help_text="Pass as `since` next time."),
+                "has_more": serializers.BooleanField(),
+                "next": serializers.URLField(help_text="The next request to make."),
+            },
+        ),
+        tags=["changes"],
+    )
+)
+class ChangeFeedViewSet(PartnerAPIMixin, viewsets.GenericViewSet):
+    """Replay from the start, then poll with `since=<next_cursor>` to stay in sync."""
+
+    list_params = frozenset({"since", "limit"})
+    pagination_class = None
+    serializer_class = ChangeEventSerializer
+
+    def list(self, request, *args, **kwargs):
+        since = changes.START
+        if "since" in request.query_params:
+            try:
+                since = changes.Cursor.decode(request.query_params["since"])
+            except changes.BadCursor as error:
+                raise InvalidParameters([("since", str(error))]) from None
+        limit = _positive_int(request, "limit", default=100, maximum=CHANGES_LIMIT_MAX)
+        events, has_more = changes.change_events(since=since, limit=limit)
+        next_cursor = (events[-1].cursor if events else since).encode()
+        self.remember_last_modified(event.time for event in events)
+        next_url = request.build_absolute_uri(request.path) + f"?since={next_cursor}"
+        return Response(
+            {
+                "events": ChangeEventSerializer(events, many=True).data,
+                "next_cursor": next_cursor,
+                "has_more": has_more,
+                "next": next_url,
+            }
+        )

@@ -1,0 +1,155 @@
+"""Filters of the article list, and the strict checking of every query parameter.
+
+An unknown parameter, a repeated one, an empty one or a value that does not parse is a 400
+naming the parameter: partners never get results they did not ask for.
+"""
+
+from datetime import UTC
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django_filters.rest_framework import DjangoFilterBackend
+
+from cpc_site.api_errors import InvalidParameters
+
+from .models import Article, Author, Topic
+
+try:
+    from .search import search_articles
+except ImportError:  # the site's full-text search has not landed yet
+
+    def search_articles(queryset, query):
+        from django.db.models import Q
+
+        words = query.split()
+        for word in words:
+            queryset = queryset.filter(
+                Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word)
+            )
+        return queryset
+
+
+ORDERINGS = {
+    "-published_at": ("-published_at", "-pk"),
+    "published_at": ("published_at", "pk"),
+    "-updated_at": ("-updated_at", "-pk"),
+    "updated_at": ("updated_at", "pk"),
+    "title": ("title", "pk"),
+}
+
+
+def check_query_params(request, allowed):
+    """Refuse unknown, repeated and empty query parameters, naming each one."""
+    problems = []
+    for name in request.query_params:
+        values = request.query_params.getlist(name)
+        if name not in allowed:
+            known = ", ".join(sorted(allowed)) or "none"
+            problems.append((name, f"Unknown parameter. This endpoint accepts: {known}."))
+        elif len(values) > 1:
+            problems.append((name, "Give this parameter once."))
+        elif not values[0].strip():
+            problems.append((name, "Must not be empty."))
+    if problems:
+        raise InvalidParameters(problems)
+
+
+class StrictDateTimeField(forms.DateTimeField):
+    """ISO 8601 date or date-time; without an offset it is read in UTC."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None:
+            return None
+        try:
+            return result.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise ValidationError("The date is out of range.", code="invalid") from None
+
+
+class StrictDateTimeFilter(django_filters.DateTimeFilter):
+    field_class = StrictDateTimeField
+
+
+class ArticleFilter(django_filters.FilterSet):
+    author = django_filters.ModelChoiceFilter(
+        field_name="article_authors__author",
+        to_field_name="slug",
+        queryset=Author.objects.all(),
+        label="Author slug: only articles by this author.",
+        error_messages={"invalid_choice": "No author has this slug."},
+    )
+    topic = django_filters.ModelChoiceFilter(
+        field_name="article_topics__topic",
+        to_field_name="slug",
+        queryset=Topic.objects.all(),
+        label="Topic slug: only articles on this topic.",
+        error_messages={"invalid_choice": "No topic has this slug."},
+    )
+    type = django_filters.ChoiceFilter(
+        field_name="article_type",
+        choices=Article.Type.choices,
+        label="Article type.",
+        error_messages={"invalid_choice": "Unknown type; see the schema for the values."},
+    )
+    published_after = StrictDateTimeFilter(
+        field_name="published_at",
+        lookup_expr="gte",
+        label="Published at or after this time (ISO 8601; UTC without an offset).",
+    )
+    published_before = StrictDateTimeFilter(
+        field_name="published_at",
+        lookup_expr="lt",
+        label="Published before this time (ISO 8601; UTC without an offset).",
+    )
+    updated_since = StrictDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        label="Updated at or after this time (ISO 8601; UTC without an offset).",
+    )
+    search = django_filters.CharFilter(
+        method="filter_search", label="Full-text search; results ranked by relevance."
+    )
+    ordering = django_filters.ChoiceFilter(
+        method="filter_ordering",
+        choices=[(value, value) for value in ORDERINGS],
+        label="Sort order; `-published_at` unless searching (then by relevance).",
+        error_messages={"invalid_choice": "Unknown ordering; see the schema for the values."},
+    )
+
+    class Meta:
+        model = Article
+        fields = []
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        ordering = self.form.cleaned_data.get("ordering")
+        if not ordering and not self.form.cleaned_data.get("search"):
+            queryset = queryset.order_by(*ORDERINGS["-published_at"])
+        return queryset
+
+    def filter_search(self, queryset, name, value):
+        return search_articles(queryset, value)
+
+    def filter_ordering(self, queryset, name, value):
+        return queryset.order_by(*ORDERINGS[value])
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """Apply the view's FilterSet on lists; a value that does not validate is a 400."""
+
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "action", None) != "list":
+            return queryset
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise InvalidParameters(
+                (name, str(message))
+                for name, messages in filterset.errors.items()
+                for message in messages
+            )
+        return filterset.qs

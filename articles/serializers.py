@@ -1,0 +1,241 @@
+"""JSON shapes of the partner API: what a list item and a detail carry, field by field."""
+
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from related.selectors import related_items
+
+from .citations import citation_formats
+from .models import Article, Author, Image, PublicCorrection, Source, Topic
+
+
+def api_url(request, name, **kwargs):
+    path = reverse(f"api:{name}", kwargs=kwargs)
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class SparseFieldsMixin:
+    """Keep only the fields named in the view's `fields=` selection (validated by the view)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        selected = self.context.get("selected_fields")
+        if selected:
+            for name in set(self.fields) - set(selected):
+                self.fields.pop(name)
+
+
+class RenditionSerializer(serializers.Serializer):
+    url = serializers.CharField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    format = serializers.CharField(help_text="`webp`, `jpg` or `png`.")
+
+
+class ImageSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    alt = serializers.CharField(source="alt_text")
+    renditions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Image
+        fields = [
+            "url", "width", "height", "alt", "caption", "credit", "credit_url", "licence",
+            "renditions",
+        ]  # fmt: skip
+
+    def get_url(self, image) -> str:
+        request = self.context.get("request")
+        url = image.file.url
+        return request.build_absolute_uri(url) if request is not None else url
+
+    @staticmethod
+    def _absolute(request, url):
+        return request.build_absolute_uri(url) if request is not None else url
+
+    @extend_schema_field(RenditionSerializer(many=True))
+    def get_renditions(self, image):
+        request = self.context.get("request")
+        return [
+            {
+                "url": self._absolute(request, r["url"]),
+                "width": r["width"],
+                "height": r.get("height", 0),
+                "format": r["format"],
+            }
+            for r in image.rendition_list()
+        ]
+
+
+class PublicPageField(serializers.CharField):
+    """The absolute address of an object's public page."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="get_absolute_url", help_text="The public page.", **kwargs)
+
+    def to_representation(self, value):
+        return settings.SITE_URL + value
+
+
+class AuthorSummarySerializer(serializers.ModelSerializer):
+    url = PublicPageField()
+    api_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Author
+        fields = ["name", "slug", "role", "url", "api_url"]
+
+    def get_api_url(self, author) -> str:
+        return api_url(self.context.get("request"), "author-detail", slug=author.slug)
+
+
+class TopicSummarySerializer(serializers.ModelSerializer):
+    url = PublicPageField()
+    api_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Topic
+        fields = ["name", "slug", "kind", "url", "api_url"]
+
+    def get_api_url(self, topic) -> str:
+        return api_url(self.context.get("request"), "topic-detail", slug=topic.slug)
+
+
+class AuthorSerializer(AuthorSummarySerializer):
+    photo = ImageSerializer(allow_null=True)
+    links = serializers.ListField(source="link_list", child=serializers.CharField())
+    articles_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Author
+        fields = ["id", "name", "slug", "role", "bio", "links", "photo", "url", "api_url", "articles_url"]  # fmt: skip
+
+    def get_articles_url(self, author) -> str:
+        return api_url(self.context.get("request"), "article-list") + f"?author={author.slug}"
+
+
+class TopicSerializer(TopicSummarySerializer):
+    articles_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Topic
+        fields = ["id", "name", "slug", "kind", "description", "url", "api_url", "articles_url"]
+
+    def get_articles_url(self, topic) -> str:
+        return api_url(self.context.get("request"), "article-list") + f"?topic={topic.slug}"
+
+
+class ArticleSummarySerializer(SparseFieldsMixin, serializers.ModelSerializer):
+    type = serializers.ChoiceField(source="article_type", choices=Article.Type.choices)
+    url = serializers.CharField(source="public_url", help_text="The public page.")
+    api_url = serializers.SerializerMethodField()
+    canonical_url = serializers.CharField(
+        source="canonical", help_text="Where republished copies must point."
+    )
+    licence = serializers.CharField(
+        source="republication_licence", help_text="Republication licence, e.g. CC BY-ND 4.0."
+    )
+    reading_time = serializers.IntegerField(help_text="Minutes.")
+    authors = AuthorSummarySerializer(source="ordered_authors", many=True)
+    topics = TopicSummarySerializer(source="topic_list", many=True)
+    hero_image = ImageSerializer(allow_null=True)
+    embargoed_until = serializers.SerializerMethodField(
+        help_text="Set only for scheduled articles shown to keys with the embargo scope: "
+        "do not publish before this time."
+    )
+
+    class Meta:
+        model = Article
+        fields = [
+            "id", "slug", "title", "dek", "summary", "type", "url", "api_url", "canonical_url",
+            "licence", "published_at", "updated_at", "reading_time", "authors", "topics",
+            "hero_image", "embargoed_until",
+        ]  # fmt: skip
+
+    def get_api_url(self, article) -> str:
+        return api_url(self.context.get("request"), "article-detail", slug=article.slug)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_embargoed_until(self, article):
+        if article.is_scheduled:
+            return serializers.DateTimeField().to_representation(article.published_at)
+        return None
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["title", "url", "publisher", "published_on", "accessed_on", "note"]
+
+
+class CorrectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PublicCorrection
+        fields = ["noted_at", "note"]
+
+
+class RelatedArticleSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="article.slug")
+    title = serializers.CharField(source="article.title")
+    summary = serializers.CharField(source="article.excerpt")
+    url = serializers.CharField(source="article.public_url")
+    api_url = serializers.SerializerMethodField()
+    kind = serializers.ChoiceField(
+        choices=["curated", "suggested"],
+        help_text="`curated` by an editor or `suggested` automatically.",
+    )
+
+    def get_api_url(self, item) -> str:
+        return api_url(self.context.get("request"), "article-detail", slug=item.article.slug)
+
+
+class CitationSerializer(serializers.Serializer):
+    chicago = serializers.CharField()
+    apa = serializers.CharField()
+    bibtex = serializers.CharField()
+    ris = serializers.CharField()
+    csl = serializers.DictField(help_text="CSL-JSON item.")
+
+
+class ArticleDetailSerializer(ArticleSummarySerializer):
+    body = serializers.CharField(help_text="Sanitised HTML.")
+    body_text = serializers.CharField(help_text="The body as plain text.")
+    sources = SourceSerializer(many=True)
+    related = serializers.SerializerMethodField()
+    corrections = CorrectionSerializer(many=True, help_text="Public corrections, oldest first.")
+    citation = serializers.SerializerMethodField()
+
+    class Meta(ArticleSummarySerializer.Meta):
+        fields = [
+            *ArticleSummarySerializer.Meta.fields,
+            "body", "body_text", "sources", "related", "corrections", "citation",
+        ]  # fmt: skip
+
+    @extend_schema_field(RelatedArticleSerializer(many=True))
+    def get_related(self, article):
+        return RelatedArticleSerializer(
+            related_items(article), many=True, context=self.context
+        ).data
+
+    def get_citation(self, article) -> CitationSerializer:
+        return citation_formats(article)
+
+
+class RevisionSerializer(serializers.Serializer):
+    """One published revision, as readers saw it. No editor identities."""
+
+    revision_id = serializers.IntegerField(source="history_id")
+    revised_at = serializers.DateTimeField(source="revision_date")
+    note = serializers.CharField(source="change_reason", help_text="The editors' change note.")
+    title = serializers.CharField(source="fields.title")
+    slug = serializers.CharField(source="fields.slug")
+    dek = serializers.CharField(source="fields.dek")
+    summary = serializers.CharField(source="fields.summary")
+    body = serializers.CharField(source="fields.body", help_text="Sanitised HTML.")
+    type = serializers.ChoiceField(source="fields.article_type", choices=Article.Type.choices)
+    published_at = serializers.DateTimeField(source="fields.published_at")
+    authors = serializers.ListField(source="fields.authors", child=serializers.CharField())
+    topics = serializers.ListField(source="fields.topics", child=serializers.CharField())
+    sources = SourceSerializer(source="fields.sources", many=True)
