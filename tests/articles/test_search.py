@@ -1,0 +1,133 @@
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from articles.models import Article, ArticleAuthor
+from articles.search import search_articles
+from tests.factories import make_article, make_author, make_draft
+
+pytestmark = pytest.mark.django_db
+
+
+def search(query):
+    return list(search_articles(Article.objects.published(), query))
+
+
+def titles(query):
+    return [article.title for article in search(query)]
+
+
+def test_finds_words_in_title_dek_summary_and_body():
+    make_article(title="Pipelines across the sea")
+    make_article(title="Other", dek="Caviar exports are falling")
+    make_article(title="Third", summary="Sturgeon stocks recover")
+    make_article(title="Fourth", body="<p>The ferry <strong>terminal</strong> opens.</p>")
+    assert titles("pipelines") == ["Pipelines across the sea"]
+    assert titles("caviar") == ["Other"]
+    assert titles("sturgeon") == ["Third"]
+    assert titles("terminal") == ["Fourth"]
+
+
+def test_finds_articles_by_author_name():
+    author = make_author(name="Tamar Beridze")
+    make_article(title="By Tamar", authors=[author])
+    make_article(title="By nobody")
+    assert titles("Beridze") == ["By Tamar"]
+
+
+def test_author_added_after_the_article_is_found():
+    article = make_article(title="Late byline")
+    ArticleAuthor.objects.create(article=article, author=make_author(name="Daniyar Seitkali"))
+    assert titles("Seitkali") == ["Late byline"]
+
+
+def test_title_match_ranks_above_body_match():
+    make_article(title="Other things", body="<p>Notes on the harbour.</p>", summary="x")
+    make_article(title="Harbour expansion", body="<p>Nothing more.</p>", summary="y")
+    assert titles("harbour") == ["Harbour expansion", "Other things"]
+
+
+def test_every_word_must_match():
+    make_article(title="Gas and grids")
+    make_article(title="Gas only")
+    assert titles("gas grids") == ["Gas and grids"]
+
+
+def test_snippet_highlights_matches_and_escapes_text():
+    make_article(
+        title="Tariffs",
+        summary="Tariffs <script>alert(1)</script> & customs unions",
+        body="<p>Customs unions matter.</p>",
+    )
+    [result] = search("customs")
+    snippet = result.search_snippet
+    assert "<mark>" in snippet
+    assert "<script>" not in snippet
+    assert "&lt;script&gt;" in snippet
+
+
+def test_drafts_scheduled_and_archived_are_never_found():
+    make_draft(title="Secret corridor")
+    make_article(title="Future corridor", published_at=timezone.now() + timedelta(days=1))
+    make_article(title="Archived corridor", status=Article.Status.ARCHIVED)
+    make_article(title="Live corridor")
+    assert titles("corridor") == ["Live corridor"]
+
+
+@pytest.mark.parametrize("query", ["", "   ", None, "!!!", "-", '"', "the", "a" * 5000, "&<>"])
+def test_empty_and_nonsense_queries_return_nothing_without_error(query):
+    make_article(title="Something")
+    assert search(query) == []
+
+
+def test_search_is_one_query(django_assert_num_queries):
+    for _ in range(3):
+        make_article(title="Grain exports")
+    with django_assert_num_queries(1):
+        assert len(search("grain")) == 3
+
+
+def on_postgresql():
+    return connection.vendor == "postgresql"
+
+
+def test_websearch_syntax_supports_phrases_and_exclusions_on_postgresql():
+    make_article(title="Caspian sea level falls")
+    make_article(title="Sea of grass and the Caspian steppe")
+    if on_postgresql():
+        assert titles('"caspian sea"') == ["Caspian sea level falls"]
+        assert titles("caspian -level") == ["Sea of grass and the Caspian steppe"]
+    else:  # the fallback takes the words of the query, all required
+        assert len(titles('"caspian sea"')) == 2
+
+
+def test_stemmed_forms_match_on_postgresql():
+    make_article(title="Negotiating the border")
+    expected = ["Negotiating the border"] if on_postgresql() else []
+    assert titles("negotiations") == expected
+
+
+def test_renamed_author_is_found_under_the_new_name():
+    author = make_author(name="Old Name")
+    make_article(title="Renamed", authors=[author])
+    author.name = "Zarina Nurlanova"
+    author.save()
+    assert titles("Nurlanova") == ["Renamed"]
+    assert titles("Old") == []
+
+
+def test_removed_author_is_no_longer_found():
+    author = make_author(name="Farhad Qasimov")
+    article = make_article(title="Byline changes", authors=[author])
+    ArticleAuthor.objects.filter(article=article).delete()
+    assert titles("Qasimov") == []
+
+
+def test_edited_title_is_found_by_the_new_words():
+    article = make_article(title="Provisional headline")
+    article.title = "Final wording about ports"
+    article.save()
+    assert titles("wording") == ["Final wording about ports"]
+    assert titles("provisional") == []
