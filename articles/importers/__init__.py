@@ -1,0 +1,192 @@
+"""Moving content in and out: WordPress WXR, page-text exports and the site's own JSON.
+
+`run_import()` checks every input file before writing anything (a malformed or unsafe file is
+refused as a whole), then writes item by item, each in its own transaction. A dry run does the
+same work inside one transaction that is rolled back, with file writes kept in memory, so it
+prints exactly the report a real run would.
+"""
+
+from pathlib import Path
+
+from django.db import transaction
+
+from articles.revisions import acting_as, command_user
+
+from .base import ContentWriter, ImportFileError, ImportReport, ItemError, Rejected, scratch_media
+from .json_format import JsonFile
+from .text import looks_like_page_text, read_page_text
+from .wxr import WxrFile
+
+FORMATS = ("wxr", "text", "json")
+SUFFIXES = {".xml", ".wxr", ".txt", ".text", ".json"}
+
+__all__ = ["FORMATS", "ImportFileError", "detect_format", "run_import"]
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+def detect_format(path):
+    """'wxr', 'json' or 'text', from the first bytes of the file."""
+    with Path(path).open("rb") as handle:
+        head = handle.read(4096).decode("utf-8", errors="replace")
+    head = head.lstrip("\ufeff \t\r\n")
+    if head.startswith("{"):
+        return "json"
+    if head.startswith("<"):
+        return "wxr"  # the WXR reader refuses any other XML with a clear message
+    if looks_like_page_text(head):
+        return "text"
+    raise ImportFileError(
+        f"{path}: unknown format (not a WordPress export, a JSON export or a page text "
+        "with an “Author:” line); pass --format"
+    )
+
+
+def expand_paths(paths):
+    files = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ImportFileError(f"{path}: no such file or folder")
+    return files
+
+
+def _refresh_suggestions_hook():
+    """The related app's suggestion refresh, when that app provides one."""
+    try:
+        from related import services
+    except ImportError:
+        return None
+    refresh = getattr(services, "refresh_suggestions", None)
+    if refresh is None:
+        return None
+    return lambda article: refresh(article=article)
+
+
+def run_import(
+    paths,
+    *,
+    fmt="auto",
+    dry_run=False,
+    username=None,
+    media_dir=None,
+    on_existing="update",
+    progress=None,
+):
+    """Import every file in `paths` and return the ImportReport."""
+    report = ImportReport(dry_run=dry_run)
+    sources = []
+    for path in expand_paths(paths):
+        kind = detect_format(path) if fmt == "auto" else fmt
+        if kind == "wxr":
+            source = WxrFile(path, media_dir=media_dir)
+            source.scan()
+        elif kind == "json":
+            source = JsonFile(path, media_dir=media_dir)
+        else:
+            try:
+                source = read_page_text(path, media_dir=media_dir)
+            except ItemError as error:
+                source = Rejected("article", "failed", path.name, str(error))
+        sources.append((kind, source))
+    total = sum(s.post_count if kind in ("wxr", "json") else 1 for kind, s in sources)
+    writer = ContentWriter(
+        report=report, on_existing=on_existing, after_publish=_refresh_suggestions_hook()
+    )
+    counter = _Progress(total, progress)
+    if not dry_run:
+        _write_all(writer, sources, counter, username)
+        return report
+    with scratch_media():
+        try:
+            with transaction.atomic():
+                _write_all(writer, sources, counter, username)
+                raise _DryRunRollback
+        except _DryRunRollback:
+            pass
+    return report
+
+
+class _Progress:
+    def __init__(self, total, callback):
+        self.total, self.done, self.callback = total, 0, callback
+
+    def step(self):
+        self.done += 1
+        if self.callback:
+            self.callback(self.done, self.total)
+
+
+def _write_all(writer, sources, counter, username):
+    """Write as `username` (else the system user, the project's rule for commands)."""
+    writer.user = command_user(username)
+    with acting_as(writer.user):
+        _write_sources(writer, sources, counter)
+
+
+def _write_sources(writer, sources, counter):
+    for kind, source in sources:
+        if kind == "wxr":
+            _write_wxr(writer, source, counter)
+        elif kind == "json":
+            _write_json(writer, source, counter)
+        else:
+            _write_text(writer, source, counter)
+
+
+def _reject(writer, rejected):
+    writer.report.add(rejected.kind, rejected.outcome, rejected.position, rejected.reason)
+
+
+def _write_wxr(writer, source, counter):
+    for what, count in source.ignored.items():
+        writer.report.ignored[what] += count
+    missing = {image.key for image in source.images.values() if writer.write_image(image) is None}
+
+    def image_url(key):
+        image = writer.image_for(key)
+        return image.file.url if image is not None and image.file else None
+
+    for item in source.articles(image_url=image_url):
+        if isinstance(item, Rejected):
+            _reject(writer, item)
+        else:
+            if item.hero_key in missing:
+                item.warnings.append("imported without its featured image (see the failed image)")
+            writer.write_article(item)
+        counter.step()
+
+
+def _write_text(writer, source, counter):
+    if isinstance(source, Rejected):
+        _reject(writer, source)
+    else:
+        hero, item = source
+        if hero is not None and writer.write_image(hero) is None:
+            item.hero_key = None
+            item.warnings.append("imported without its hero image (see the failed image)")
+        writer.write_article(item)
+    counter.step()
+
+
+def _write_json(writer, source, counter):
+    for image in source.images():
+        writer.write_image(image)
+    for author in source.authors():
+        writer.write_author(author)
+    for topic in source.topics():
+        writer.write_topic(topic)
+    for item in source.articles():
+        if isinstance(item, Rejected):
+            _reject(writer, item)
+        else:
+            writer.write_article(item)
+        counter.step()
