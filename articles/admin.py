@@ -9,6 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from related.admin import RelatedArticlesAdminMixin, RelatedLinkInline
 
 from . import services
+from .admin_revisions import ArticleRevisionAdminMixin, RevisionFormMixin
 from .models import (
     Article,
     ArticleAuthor,
@@ -87,7 +88,7 @@ class SourceInline(admin.StackedInline):
     extra = 0
 
 
-class ArticleAdminForm(forms.ModelForm):
+class ArticleAdminForm(RevisionFormMixin, forms.ModelForm):
     class Meta:
         model = Article
         fields = [
@@ -133,7 +134,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(RelatedArticlesAdminMixin, SimpleHistoryAdmin):
+class ArticleAdmin(ArticleRevisionAdminMixin, RelatedArticlesAdminMixin, SimpleHistoryAdmin):
     form = ArticleAdminForm
     list_display = ["title", "state", "byline", "published_at", "updated_at"]
     list_filter = [StatusFilter, "article_type", "topics", "published_at"]

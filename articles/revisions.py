@@ -50,7 +50,17 @@ from related.models import RelatedLink
 
 from . import services
 from .history import ArticleHistoricalRecords
-from .models import Article, ArticleAuthor, ArticleTopic, Author, Image, Source, Topic, unique_slug
+from .models import (
+    Article,
+    ArticleAuthor,
+    ArticleTopic,
+    Author,
+    Image,
+    PublicCorrection,
+    Source,
+    Topic,
+    unique_slug,
+)
 from .sanitize import html_to_text
 
 SYSTEM_USERNAME = "system"
@@ -224,6 +234,11 @@ def collecting() -> Iterator[set]:
         yield _collecting.get()
     finally:
         _collecting.reset(token)
+
+
+def touched_articles():
+    """Ids of the articles whose inline rows changed in the current `collecting()` block."""
+    return set(_collecting.get() or ())
 
 
 def record_revision(*, article, user=None, reason=None):
@@ -669,6 +684,14 @@ def undelete_article(*, article_id, user):
     reason = f"Restored after deletion on {when} by {user_label(deletion.history_user)}"
     row = record_revision(article=article, user=user, reason=reason)
     return RestoreResult(article, row, skipped)
+
+
+@transaction.atomic
+def record_public_correction(*, article, revision, note):
+    """Tell readers about a change to a published article ("Updated <date>: <note>")."""
+    return PublicCorrection.objects.create(
+        article=article, noted_at=revision.history_date, note=note, history_id=revision.history_id
+    )
 
 
 def public_correction_due(*, was_status, was_published_at):

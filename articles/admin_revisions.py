@@ -1,0 +1,276 @@
+"""Article admin: revision list, compare, restore, deleted articles, change notes, and the
+optimistic version check that refuses stale saves (the rules live in `articles.revisions`)."""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import models
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from . import revisions
+from .models import Article
+
+
+@dataclass
+class Conflict:
+    editor: str
+    saved_at: object
+    fields: list
+    body_diff: str | None
+
+
+class RevisionFormMixin(forms.Form):
+    """Fields the article form gets for revisions: a change note and the version it edits."""
+
+    change_note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What changed and why. Kept in the revision history.",
+    )
+    public_correction = forms.BooleanField(
+        required=False,
+        label="Public correction",
+        help_text="Show the change note to readers as “Updated <date>: <note>”. "
+        "Only for articles that are already published.",
+    )
+    edited_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    conflict = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["edited_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            if "published_at" in cleaned and "published_at" not in self.changed_data:
+                # The widget drops microseconds; an untouched field is no change.
+                cleaned["published_at"] = self.instance.published_at
+            self._refuse_stale_save(cleaned)
+        if cleaned.get("public_correction"):
+            if not (cleaned.get("change_note") or "").strip():
+                self.add_error("change_note", "Write the note readers will see.")
+            elif not revisions.public_correction_due(
+                was_status=self.instance.status, was_published_at=self.instance.published_at
+            ):
+                self.add_error(
+                    "public_correction",
+                    "Only an article readers can already see gets a public correction notice.",
+                )
+        return cleaned
+
+    def _refuse_stale_save(self, cleaned):
+        submitted = cleaned.get("edited_version")
+        current = Article.objects.select_for_update().filter(pk=self.instance.pk).first()
+        if submitted is None or current is None or submitted == current.version:
+            return
+        latest = revisions.latest_revision(current.pk)
+        editor = revisions.user_label(latest.history_user if latest else None)
+        saved_at = latest.history_date if latest else current.updated_at
+        submitted_values = {
+            name: value.pk if isinstance(value, models.Model) else value
+            for name, value in cleaned.items()
+            if name in revisions.CONTENT_FIELDS
+        }
+        changes, body_diff = revisions.conflict_changes(current, submitted_values)
+        self.conflict = Conflict(editor, saved_at, changes, body_diff)
+        # Saving again after reading the diff is a deliberate overwrite of that version.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("edited_version")] = current.version
+        when = date_format(timezone.localtime(saved_at), "j M Y, H:i")
+        raise ValidationError(
+            f"{editor} saved this article at {when} while you were editing it. Your changes "
+            "have not been saved; they are still in the form below. Compare them with the "
+            "current version, then save again to replace it.",
+            code="stale",
+        )
+
+
+class ArticleRevisionAdminMixin:
+    """Revisions of articles in the admin; ArticleAdmin inherits it."""
+
+    revisions_per_page = 50
+    change_form_template = "admin/articles/article/revision_change_form.html"
+    change_list_template = "admin/articles/article/revision_change_list.html"
+    revision_fieldset = (
+        "Revision",
+        {"fields": ["change_note", "public_correction", "edited_version"]},
+    )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("deleted/", view(self.deleted_view), name="articles_article_deleted"),
+            path(
+                "deleted/<int:article_id>/restore/",
+                view(self.undelete_view),
+                name="articles_article_undelete",
+            ),
+            path(
+                "<path:object_id>/revisions/compare/",
+                view(self.compare_view),
+                name="articles_article_compare",
+            ),
+            path(
+                "<path:object_id>/revisions/<int:history_id>/restore/",
+                view(self.restore_view),
+                name="articles_article_restore",
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_fieldsets(self, request, obj=None):
+        return [*super().get_fieldsets(request, obj), self.revision_fieldset]
+
+    # --- Saving: one revision per admin save -------------------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with revisions.collecting():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        obj.skip_history_when_saving = True  # the revision is written after the inlines
+        try:
+            super().save_model(request, obj, form, change)
+        finally:
+            del obj.skip_history_when_saving
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        article = form.instance
+        note = (form.cleaned_data.get("change_note") or "").strip()
+        revision = revisions.record_revision(article=article, user=request.user, reason=note)
+        for other in Article.objects.filter(pk__in=revisions.touched_articles() - {article.pk}):
+            revisions.record_revision(article=other, user=request.user)
+        if revision is not None and form.cleaned_data.get("public_correction"):
+            revisions.record_public_correction(article=article, revision=revision, note=note)
+
+    # --- Views ---------------------------------------------------------------------------
+
+    def _article_or_404(self, request, object_id):
+        article = self.get_object(request, object_id)
+        if article is None:
+            raise Http404("No such article.")
+        if not self.has_view_or_change_permission(request, article):
+            raise PermissionDenied
+        return article
+
+    def _context(self, request, article=None, **extra):
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": article,
+            "article": article,
+            **extra,
+        }
+
+    def history_view(self, request, object_id, extra_context=None):
+        """All revisions of one article, newest first, paginated (constant queries)."""
+        article = self._article_or_404(request, object_id)
+        paginator = Paginator(revisions.revision_list(article), self.revisions_per_page)
+        page = paginator.get_page(request.GET.get("p"))
+        context = self._context(
+            request,
+            article,
+            title=f"Revisions of “{article}”",
+            page=page,
+            can_restore=self.has_change_permission(request, article),
+            **(extra_context or {}),
+        )
+        return TemplateResponse(request, "admin/articles/article/revision_list.html", context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        url = reverse("admin:articles_article_restore", args=[object_id, version_id])
+        return HttpResponseRedirect(url)
+
+    def compare_view(self, request, object_id):
+        article = self._article_or_404(request, object_id)
+        try:
+            ids = [int(request.GET["a"]), int(request.GET["b"])]
+            first, second = (revisions.get_revision(article.pk, pk) for pk in ids)
+        except (KeyError, ValueError, Article.history.model.DoesNotExist) as error:
+            raise Http404("Pick two revisions of this article to compare.") from error
+        comparison = revisions.compare_revisions(first, second)
+        context = self._context(
+            request,
+            article,
+            title=f"Compare revisions of “{article}”",
+            comparison=comparison,
+            can_restore=self.has_change_permission(request, article),
+        )
+        return TemplateResponse(request, "admin/articles/article/revision_compare.html", context)
+
+    def restore_view(self, request, object_id, history_id):
+        article = self._article_or_404(request, object_id)
+        if not self.has_change_permission(request, article):
+            raise PermissionDenied
+        try:
+            revision = revisions.get_revision(article.pk, history_id)
+        except Article.history.model.DoesNotExist as error:
+            raise Http404("No such revision.") from error
+        if request.method == "POST":
+            try:
+                result = revisions.restore_revision(
+                    revision=revision,
+                    user=request.user,
+                    restore_status=bool(request.POST.get("restore_status")),
+                )
+            except PermissionDenied as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            self._report_restore(request, result, revisions.restore_reason(revision))
+            return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+        current = revisions.latest_revision(article.pk)
+        context = self._context(
+            request,
+            article,
+            title=f"Restore a revision of “{article}”",
+            revision=revision,
+            comparison=revisions.compare_revisions(revision, current) if current else None,
+            keeps_status=article.status != revision.status,
+            may_change_status=article.status_change_allowed(request.user, revision.status),
+        )
+        return TemplateResponse(request, "admin/articles/article/revision_restore.html", context)
+
+    def deleted_view(self, request):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        paginator = Paginator(revisions.deleted_articles(), self.revisions_per_page)
+        context = self._context(
+            request,
+            title="Deleted articles",
+            page=paginator.get_page(request.GET.get("p")),
+            can_restore=self.has_add_permission(request),
+        )
+        return TemplateResponse(request, "admin/articles/article/deleted_articles.html", context)
+
+    def undelete_view(self, request, article_id):
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:articles_article_deleted"))
+        try:
+            result = revisions.undelete_article(article_id=article_id, user=request.user)
+        except Article.DoesNotExist as error:
+            raise Http404(str(error)) from error
+        except PermissionDenied as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:articles_article_deleted"))
+        self._report_restore(request, result, f"Restored “{result.article}”")
+        return HttpResponseRedirect(
+            reverse("admin:articles_article_change", args=[result.article.pk])
+        )
+
+    def _report_restore(self, request, result, done):
+        if result.revision is None:
+            self.message_user(request, "The article already matched that revision.")
+        else:
+            self.message_user(request, f"{done}.", messages.SUCCESS)
+        for item in result.skipped:
+            self.message_user(request, f"Could not bring back {item}.", messages.WARNING)
