@@ -204,27 +204,37 @@ def _store_suggestions(article):
 
 
 def affected_article_ids(article, *, limit=AFFECTED_LIMIT):
-    """Articles whose suggestions `article` may enter or leave (bounded, most recent first)."""
-    live = Article.objects.published().exclude(pk=article.pk)
-    shares = Q(suggestions__suggested=article)
+    """Articles whose suggestions `article` may enter or leave, at most `limit`: those that
+    suggest it now, those it suggests (similarity is mutual), then the newest sharing a topic
+    or an author. Call after storing the article's own suggestions."""
+    suggesting = (
+        Suggestion.objects.filter(suggested=article)
+        .order_by("-article__published_at", "-article_id")
+        .values_list("article_id", flat=True)[:limit]
+    )
+    suggested = (
+        Suggestion.objects.filter(article=article)
+        .order_by("rank")
+        .values_list("suggested_id", flat=True)[:limit]
+    )
+    shares = Q()
     topic_ids = list(article.article_topics.values_list("topic_id", flat=True))
     author_ids = list(article.article_authors.values_list("author_id", flat=True))
     if topic_ids:
         shares |= Q(article_topics__topic_id__in=topic_ids)
     if author_ids:
         shares |= Q(article_authors__author_id__in=author_ids)
-    suggesting = list(
-        Suggestion.objects.filter(suggested=article)
-        .order_by("-article__published_at", "-article_id")
-        .values_list("article_id", flat=True)[:limit]
-    )
-    sharing = list(
-        live.filter(shares)
-        .order_by("-published_at", "-pk")
-        .values_list("pk", flat=True)
-        .distinct()[:limit]
-    )
-    return list(dict.fromkeys(suggesting + sharing))[:limit]
+    sharing = []
+    if shares:
+        sharing = (
+            Article.objects.published()
+            .exclude(pk=article.pk)
+            .filter(shares)
+            .order_by("-published_at", "-pk")
+            .values_list("pk", flat=True)
+            .distinct()[:limit]
+        )
+    return list(dict.fromkeys([*suggesting, *suggested, *sharing]))[:limit]
 
 
 @transaction.atomic
