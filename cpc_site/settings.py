@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "articles",
     "related",
+    "cpc_site.caching.ResponseCacheConfig",
     "partners",
 ]
 
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "cpc_site.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Above sessions and auth: an anonymous hit is two cache reads and no SQL.
+    "cpc_site.caching.ResponseCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -120,6 +123,38 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Whole-response cache for anonymous GETs (cpc_site.caching). On by default only with a
+# shared cache: local memory is per process, so another worker's edit could not retire it.
+RESPONSE_CACHE_ALIAS = "default"
+RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "600" if REDIS_URL else "0"))
+RESPONSE_CACHE_SKIP_PATHS = ["/static/", "/media/", "/_bench/"]
+RESPONSE_CACHE_PRIVATE_PATHS = ["/admin/", "/preview/"]
+# Headers for browsers and a CDN in front: short, because only this server sees edits.
+CACHE_CONTROL_MAX_AGE = int(os.environ.get("CACHE_CONTROL_MAX_AGE", "30"))
+CACHE_CONTROL_S_MAXAGE = int(os.environ.get("CACHE_CONTROL_S_MAXAGE", "60"))
+
+# A read replica: reads go there, writes (and reads inside a write) to the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["cpc_site.db_router.PrimaryReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("cpc_site.caching.ResponseCacheMiddleware") + 1,
+        "cpc_site.db_router.PrimaryAfterWriteMiddleware",
+    )
+# Responses rendered this soon after a change are not stored: the replica may lag behind.
+RESPONSE_CACHE_SETTLE_SECONDS = float(
+    os.environ.get("RESPONSE_CACHE_SETTLE_SECONDS", "2" if DATABASE_REPLICA_URL else "0")
+)
+
+# The benchmark's floor: a constant view, routed only when the benchmark asks for it.
+BENCH_FLOOR_VIEW = env_bool("BENCH_FLOOR_VIEW", False)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

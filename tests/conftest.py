@@ -30,3 +30,9 @@ def contributor(db):
     from tests.factories import make_user
 
     return make_user("contributor", role="Contributor")
+
+
+@pytest.fixture(autouse=True)
+def response_cache_off(settings):
+    """The whole-response cache is off unless a test turns it on (tests/test_caching.py)."""
+    settings.RESPONSE_CACHE_SECONDS = 0

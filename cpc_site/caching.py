@@ -1,0 +1,310 @@
+"""Whole-response caching for anonymous readers that is never stale.
+
+Anonymous GETs of pages and of the API are stored in the shared cache (Redis when
+`REDIS_URL` is set) under the current *content generation*: one cache key that is
+replaced whenever any content model changes (post_save, post_delete, m2m_changed, and
+`invalidate_content()` for bulk writes that send no signals). A change therefore retires
+every stored response at once, on every app server, with one cache write.
+
+Why a generation counter and not surrogate keys: what a page shows is wide and hard to
+enumerate (the home list, related blocks and suggestions, author and topic lists, feeds,
+the sitemap, search results, API lists with filters). Surrogate keys must list every
+object a response depends on, and one missed dependency is a stale page. A generation
+cannot miss one. Content changes are rare next to reads (an editor saves a few times an
+hour; readers read thousands of times a minute), so re-rendering after an edit is cheap.
+A CDN in front gets short `s-maxage` values for the same reason.
+
+Time also changes content: a scheduled article goes live at its `published_at` with no
+write at all. Every stored entry therefore expires no later than the next scheduled
+publication (read, with the generation, before the view runs). That moment is itself
+cached under the generation, so a reschedule retires it too.
+
+Never cached, never served from the shared cache: anything but GET/HEAD, requests with a
+session cookie (editors see fresh pages) or an `Authorization`/API-key header (partners'
+keys can see embargoed articles), the admin and previews, and responses that set cookies
+or say `private`/`no-store`.
+"""
+
+import hashlib
+import math
+import uuid
+from dataclasses import dataclass
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.cache import caches
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.cache import (
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+)
+from django.utils.http import http_date, parse_http_date_safe
+
+GENERATION_KEY = "content-generation"
+CONTENT_APPS = frozenset({"articles", "related"})
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+# A response that varies on anything else is not stored (the key would not tell variants apart).
+STORABLE_VARY = frozenset({"accept", "accept-encoding", "cookie", "authorization", "origin"})
+KEPT_HEADERS_SKIP = frozenset({"set-cookie", "cache-control", "date"})
+
+
+def _cache():
+    return caches[settings.RESPONSE_CACHE_ALIAS]
+
+
+def _now():
+    # timezone.now, not time.time: it is the clock `Article.objects.published()` reads.
+    return timezone.now().timestamp()
+
+
+@dataclass(frozen=True)
+class Generation:
+    token: str
+    changed_at: float
+
+    @classmethod
+    def parse(cls, value):
+        token, _, changed_at = str(value).partition(":")
+        try:
+            return cls(token, float(changed_at))
+        except ValueError:
+            return None
+
+    def __str__(self):
+        return f"{self.token}:{self.changed_at}"
+
+
+def current_generation():
+    """The content generation; a fresh one when none is stored (e.g. after an eviction)."""
+    cache = _cache()
+    generation = Generation.parse(cache.get(GENERATION_KEY))
+    if generation is None:
+        cache.add(GENERATION_KEY, str(Generation(uuid.uuid4().hex, _now())), timeout=None)
+        generation = Generation.parse(cache.get(GENERATION_KEY)) or Generation("none", _now())
+    return generation
+
+
+def invalidate_content():
+    """Retire every cached response; call after writes that send no model signals."""
+    _cache().set(GENERATION_KEY, str(Generation(uuid.uuid4().hex, _now())), timeout=None)
+
+
+def _content_changed(sender, **kwargs):
+    if sender._meta.app_label not in CONTENT_APPS:
+        return
+    # Now, so this very transaction's next request is fresh; and again after the commit,
+    # so a response rendered from the old rows while the transaction ran is retired too.
+    invalidate_content()
+    transaction.on_commit(invalidate_content, using=kwargs.get("using"))
+
+
+def connect_signals():
+    for signal in (post_save, post_delete, m2m_changed):
+        signal.connect(_content_changed, dispatch_uid=f"cpc-response-cache-{id(signal)}")
+
+
+class ResponseCacheConfig(AppConfig):
+    """Connects the invalidation signals in every process (web, import commands, shell)."""
+
+    name = "cpc_site"
+    label = "cpc_site"
+    verbose_name = "Response cache"
+
+    def ready(self):
+        connect_signals()
+
+
+def next_publication(generation):
+    """Timestamp of the next scheduled publication (or None), cached under the generation."""
+    cache = _cache()
+    key = f"next-publication:{generation.token}"
+    cached = cache.get(key)
+    now = _now()
+    if cached is not None and (cached[0] is None or cached[0] > now):
+        return cached[0]
+    return _store_next_publication(key, now)
+
+
+def _store_next_publication(key, now):
+    from articles.models import Article
+
+    moment = (
+        Article.objects.scheduled()
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    value = moment.timestamp() if moment else None
+    timeout = settings.RESPONSE_CACHE_SECONDS
+    if value is not None:
+        timeout = min(timeout, max(1, math.floor(value - now)))
+    _cache().set(key, (value,), timeout=timeout)
+    return value
+
+
+def cache_exempt_path(path):
+    return path.startswith(tuple(settings.RESPONSE_CACHE_SKIP_PATHS))
+
+
+def private_path(path):
+    return path.startswith(tuple(settings.RESPONSE_CACHE_PRIVATE_PATHS))
+
+
+def personal_request(request):
+    """A request whose answer may depend on who asks: editors and API-key holders."""
+    return (
+        settings.SESSION_COOKIE_NAME in request.COOKIES
+        or "HTTP_AUTHORIZATION" in request.META
+        or "HTTP_X_API_KEY" in request.META
+    )
+
+
+def _cache_control(response):
+    value = response.get("Cache-Control", "").lower()
+    return {part.strip().split("=")[0] for part in value.split(",") if part.strip()}
+
+
+class ResponseCacheMiddleware:
+    """Serve anonymous GETs from the shared cache; send headers right for a CDN.
+
+    Sits above the session, auth and CSRF middleware so a hit costs two cache reads and
+    no SQL. Answers conditional requests (304) for hits and misses alike.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if cache_exempt_path(path):
+            return self.get_response(request)
+        if private_path(path):
+            response = self.get_response(request)
+            patch_cache_control(response, private=True, no_store=True)
+            return response
+        if personal_request(request) or request.method not in ("GET", "HEAD"):
+            return self._personal(request)
+        if settings.RESPONSE_CACHE_SECONDS <= 0:
+            response = self.get_response(request)
+            self._public_headers(response, settings.RESPONSE_CACHE_SECONDS)
+            return response
+        return self._shared(request)
+
+    def _personal(self, request):
+        response = self.get_response(request)
+        directives = _cache_control(response)
+        if "no-store" not in directives:
+            response.headers.pop("Cache-Control", None)
+            patch_cache_control(response, private=True, no_cache=True)
+        if request.method in ("GET", "HEAD"):
+            patch_vary_headers(response, ["Cookie", "Authorization"])
+        return response
+
+    def _key(self, request, generation):
+        try:
+            host = request.get_host()
+        except Exception:  # DisallowedHost: let the inner stack answer it, uncached.
+            return None
+        meta = request.META
+        raw = "\n".join(
+            (
+                request.scheme,
+                host,
+                request.get_full_path(),
+                meta.get("HTTP_ACCEPT", ""),
+                meta.get("HTTP_ACCEPT_ENCODING", ""),
+            )
+        )
+        digest = hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
+        return f"response:{generation.token}:{digest}"
+
+    def _shared(self, request):
+        cache = _cache()
+        generation = current_generation()
+        key = self._key(request, generation)
+        if key is None:
+            return self.get_response(request)
+        started = _now()
+        entry = cache.get(key)
+        if entry is not None and entry["expires_at"] > started:
+            return self._from_entry(request, entry, started)
+
+        next_publication_at = next_publication(generation)
+        conditional = {h: request.META.pop(h) for h in CONDITIONAL_HEADERS if h in request.META}
+        try:
+            response = self.get_response(request)
+        finally:
+            request.META.update(conditional)
+
+        expires_at = started + settings.RESPONSE_CACHE_SECONDS
+        if next_publication_at is not None:
+            expires_at = min(expires_at, next_publication_at)
+        if not self._storable(request, response):
+            self._public_headers(response, expires_at - started)
+            return response
+        settled = started - generation.changed_at >= settings.RESPONSE_CACHE_SETTLE_SECONDS
+        if not response.has_header("Last-Modified"):
+            response["Last-Modified"] = http_date(math.ceil(started))
+        ttl = math.floor(expires_at - _now())
+        if settled and ttl >= 1 and request.method == "GET":
+            entry = {
+                "status": response.status_code,
+                "headers": [
+                    (name, value)
+                    for name, value in response.items()
+                    if name.lower() not in KEPT_HEADERS_SKIP
+                ],
+                "content": response.content,
+                "expires_at": expires_at,
+            }
+            cache.set(key, entry, timeout=ttl)
+        self._public_headers(response, max(0, expires_at - started))
+        return get_conditional_response(
+            request,
+            etag=response.get("ETag"),
+            last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
+            response=response,
+        )
+
+    def _storable(self, request, response):
+        if response.status_code != 200 or response.streaming or response.cookies:
+            return False
+        directives = _cache_control(response)
+        if directives & {"private", "no-store", "no-cache"}:
+            return False
+        vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+        if not vary <= STORABLE_VARY:
+            return False
+        return not ("cookie" in vary and request.COOKIES)
+
+    def _from_entry(self, request, entry, now):
+        response = HttpResponse(entry["content"], status=entry["status"])
+        for name, value in entry["headers"]:
+            response[name] = value
+        self._public_headers(response, entry["expires_at"] - now)
+        return get_conditional_response(
+            request,
+            etag=response.get("ETag"),
+            last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
+            response=response,
+        )
+
+    @staticmethod
+    def _public_headers(response, seconds_left):
+        """Public caching for a CDN, never longer than the entry itself may live."""
+        if response.status_code not in (200, 301, 304, 404, 410):
+            return
+        if _cache_control(response) & {"private", "no-store", "no-cache"}:
+            return
+        seconds_left = max(0, int(seconds_left))
+        patch_cache_control(
+            response,
+            public=True,
+            max_age=min(settings.CACHE_CONTROL_MAX_AGE, seconds_left),
+            s_maxage=min(settings.CACHE_CONTROL_S_MAXAGE, seconds_left),
+        )
+        patch_vary_headers(response, ["Cookie", "Authorization"])
