@@ -1,13 +1,23 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from articles import revisions
-from articles.models import Article, Source
+from articles.models import Article, ArticleAuthor, Author, Image, PublicCorrection, Source
 from tests.admin_forms import admin_form_data
-from tests.factories import make_article, make_author, make_draft, make_topic
+from tests.factories import (
+    link,
+    make_article,
+    make_author,
+    make_draft,
+    make_image,
+    make_topic,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +180,354 @@ def test_history_ids_are_64_bit():
     model = Article.history.model
     assert model._meta.get_field("history_id").get_internal_type() == "BigAutoField"
     assert model._meta.get_field("history_change_reason").get_internal_type() == "TextField"
+
+
+# --- Admin: revision list and compare --------------------------------------------------
+
+
+def test_revision_list_shows_revisions_newest_first_with_user_status_and_note(
+    client, editor, publisher
+):
+    article = make_draft(title="First title")
+    client.force_login(editor)
+    post_change(client, article, title="Second title", change_note="Sharper title")
+    client.force_login(publisher)
+    post_change(client, article, status="published", change_note="Went live")
+
+    response = client.get(revisions_url(article))
+
+    assert response.status_code == 200
+    page = list(response.context["page"].object_list)
+    assert [r.history_change_reason for r in page[:2]] == ["Went live", "Sharper title"]
+    assert [r.history_user for r in page[:2]] == [publisher, editor]
+    content = response.content.decode()
+    assert content.index("Went live") < content.index("Sharper title")
+    assert "Published" in content and "Draft" in content
+
+
+def test_revision_list_of_500_revisions_renders_in_a_constant_number_of_queries(
+    admin_client, django_assert_max_num_queries
+):
+    article = make_article(title="Version 0")
+    admin_client.get(revisions_url(article))  # warm up permission and session caches
+    with django_assert_max_num_queries(12) as few:
+        response = admin_client.get(revisions_url(article))
+    assert response.status_code == 200
+    for number in range(1, 500):
+        article.title = f"Version {number}"
+        article._change_reason = f"Edit {number}"
+        article.save()
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = admin_client.get(revisions_url(article))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        last_page = admin_client.get(revisions_url(article), {"p": 10})
+
+    assert response.context["page"].paginator.count == 500
+    assert response.context["page"].object_list[0].title == "Version 499"
+    assert list(last_page.context["page"].object_list)[-1].title == "Version 0"
+
+
+def test_compare_shows_field_changes_a_word_diff_and_inline_changes(admin_client):
+    ana, bo, cy = make_author(name="Ana"), make_author(name="Bo"), make_author(name="Cy")
+    energy, security = make_topic(name="Energy"), make_topic(name="Security")
+    article = make_article(
+        title="Old title",
+        body="<p>Gas exports rose by ten percent last year.</p>",
+        authors=[ana, bo, cy],
+        topics=[energy],
+        sources=2,
+    )
+    older = history(article)[-1]
+    data = admin_form_data(
+        admin_client,
+        change_url(article),
+        title="New title",
+        body="<p>Gas exports rose by twelve percent last year.</p>",
+    )
+    # Bo before Ana, Cy removed, Security added, first source changed, second removed.
+    data.update({"article_authors-0-order": "2", "article_authors-1-order": "1"})
+    data["article_authors-2-DELETE"] = "on"
+    data["article_topics-TOTAL_FORMS"] = "2"
+    data["article_topics-1-topic"] = security.pk
+    data["sources-0-title"] = "Renamed source"
+    data["sources-1-DELETE"] = "on"
+    assert admin_client.post(change_url(article), data).status_code == 302
+    newer = history(article)[-1]
+
+    response = admin_client.get(
+        reverse("admin:articles_article_compare", args=[article.pk]),
+        {"a": older.history_id, "b": newer.history_id},
+    )
+
+    assert response.status_code == 200
+    comparison = response.context["comparison"]
+    assert [(c.name, c.old, c.new) for c in comparison.fields] == [
+        ("title", "Old title", "New title")
+    ]
+    assert "<del>ten</del><ins>twelve</ins>" in comparison.body_diff
+    inlines = {
+        label: {(c.change, c.text) for c in changes}
+        for label, changes in comparison.inlines.items()
+    }
+    assert ("removed", "Cy") in inlines["Authors"]
+    assert ("reordered", "Ana, Bo → Bo, Ana") in inlines["Authors"]
+    assert inlines["Topics"] == {("added", "Security")}
+    assert ("changed", "Renamed source: title: “Source 0” → “Renamed source”") in inlines["Sources"]
+    assert any(c == "removed" and t.startswith("Source 1") for c, t in inlines["Sources"])
+    content = response.content.decode()
+    assert "<del>ten</del><ins>twelve</ins>" in content
+    assert "Reordered" in content and "Added" in content and "Removed" in content
+
+
+def test_compare_of_unknown_revisions_is_a_404(admin_client):
+    article = make_article()
+    url = reverse("admin:articles_article_compare", args=[article.pk])
+    assert admin_client.get(url, {"a": 999999, "b": 999998}).status_code == 404
+    assert admin_client.get(url).status_code == 404
+
+
+# --- Admin: restore --------------------------------------------------------------------
+
+
+def article_snapshot(article):
+    article = Article.objects.get(pk=article.pk)
+    fields = {name: getattr(article, name) for name in revisions.CONTENT_FIELDS}
+    return fields, revisions._comparable(revisions.inline_state(article))
+
+
+def test_restore_round_trip_brings_back_every_field_and_inline_row(admin_client):
+    ana, bo = make_author(name="Ana"), make_author(name="Bo")
+    target, other = make_article(title="Target"), make_article(title="Other")
+    article = make_article(
+        title="Original",
+        dek="Original dek",
+        summary="Original summary",
+        body="<p>Original body.</p>",
+        authors=[ana, bo],
+        topics=[make_topic()],
+        sources=2,
+        hero_image=make_image(),
+        licence="CC BY 4.0",
+        canonical_url="https://elsewhere.example/original",
+    )
+    link(article, target)
+    original = article_snapshot(article)
+    revision = history(article)[-1]
+    data = admin_form_data(
+        admin_client,
+        change_url(article),
+        title="Rewritten",
+        dek="",
+        summary="Changed",
+        body="<p>A different body.</p>",
+        article_type="report",
+        hero_image="",
+        licence="",
+        canonical_url="",
+        change_note="Rewrite",
+    )
+    data.update({"article_authors-0-DELETE": "on", "article_topics-0-DELETE": "on"})
+    data.update({"sources-0-title": "Changed source", "sources-1-DELETE": "on"})
+    data.update({"related_links-0-to_article": other.pk})
+    assert admin_client.post(change_url(article), data).status_code == 302
+    assert article_snapshot(article) != original
+    count = len(history(article))
+
+    confirm = admin_client.get(
+        reverse("admin:articles_article_restore", args=[article.pk, revision.history_id])
+    )
+    response = admin_client.post(
+        reverse("admin:articles_article_restore", args=[article.pk, revision.history_id])
+    )
+
+    assert confirm.status_code == 200 and "Restore this revision" in confirm.content.decode()
+    assert response.status_code == 302
+    assert article_snapshot(article) == original
+    rows = history(article)
+    assert len(rows) == count + 1  # nothing newer destroyed
+    assert rows[-2].history_change_reason == "Rewrite"
+    assert rows[-1].history_change_reason.startswith("Restored revision of ")
+    assert rows[-1].history_change_reason.endswith(" by unknown")
+    assert rows[-1].history_user.username == "admin"
+    assert Article.objects.get(pk=article.pk).status == Article.Status.PUBLISHED
+
+
+def test_restore_reason_names_the_date_and_editor_of_the_restored_revision(client, editor):
+    client.force_login(editor)
+    article = make_article(title="Before")
+    post_change(client, article, title="Edited by the editor")
+    edited = history(article)[-1]
+    post_change(client, article, title="Edited again")
+
+    client.post(reverse("admin:articles_article_restore", args=[article.pk, edited.history_id]))
+
+    latest = history(article)[-1]
+    assert Article.objects.get(pk=article.pk).title == "Edited by the editor"
+    assert latest.history_change_reason.endswith("by editor")
+    assert latest.history_change_reason.startswith("Restored revision of ")
+
+
+def test_restoring_a_draft_revision_keeps_a_published_article_published_by_default(
+    publisher, client
+):
+    client.force_login(publisher)
+    article = make_draft(title="Draft words")
+    draft_revision = history(article)[-1]
+    post_change(client, article, status="published", title="Published words")
+    url = reverse("admin:articles_article_restore", args=[article.pk, draft_revision.history_id])
+
+    client.post(url)
+    kept = Article.objects.get(pk=article.pk)
+    client.post(url, {"restore_status": "1"})
+    unpublished = Article.objects.get(pk=article.pk)
+
+    assert (kept.title, kept.status) == ("Draft words", Article.Status.PUBLISHED)
+    assert unpublished.status == Article.Status.DRAFT
+
+
+def test_only_users_who_may_edit_the_article_can_restore(client, contributor):
+    article = make_article(title="Someone else's")
+    revision = history(article)[-1]
+    article.title = "Changed"
+    article.save()
+    client.force_login(contributor)
+
+    response = client.post(
+        reverse("admin:articles_article_restore", args=[article.pk, revision.history_id])
+    )
+
+    assert response.status_code in {302, 403, 404}
+    assert Article.objects.get(pk=article.pk).title == "Changed"
+    with pytest.raises(PermissionDenied):
+        revisions.restore_revision(revision=revision, user=contributor)
+
+
+# --- Deletion --------------------------------------------------------------------------
+
+
+def test_a_deleted_article_is_listed_and_restored_with_its_inline_rows(admin_client):
+    article = make_article(
+        title="Deleted by mistake",
+        authors=[make_author(name="Ana")],
+        topics=[make_topic()],
+        sources=2,
+    )
+    link(article, make_article(title="Linked"))
+    before = article_snapshot(article)
+    pk = article.pk
+    response = admin_client.post(
+        reverse("admin:articles_article_delete", args=[pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302 and not Article.objects.filter(pk=pk).exists()
+
+    listing = admin_client.get(reverse("admin:articles_article_deleted"))
+    restored = admin_client.post(reverse("admin:articles_article_undelete", args=[pk]))
+
+    assert "Deleted by mistake" in listing.content.decode()
+    assert restored.status_code == 302
+    assert article_snapshot(Article(pk=pk)) == before
+    rows = Article.history.filter(id=pk).order_by("history_id")
+    assert [r.history_type for r in rows][-2:] == ["-", "+"]
+    assert rows.last().history_change_reason.startswith("Restored after deletion on ")
+    after = admin_client.get(reverse("admin:articles_article_deleted"))
+    assert list(after.context["page"].object_list) == []
+
+
+def test_deleted_authors_images_and_sources_keep_their_history():
+    author, image = make_author(name="Gone Author"), make_image(alt_text="Gone image")
+    article = make_article(sources=1)
+    source = Source.objects.get(article=article)
+    ids = author.pk, image.pk, source.pk
+
+    author.delete()
+    image.delete()
+    source.delete()
+
+    assert Author.history.filter(id=ids[0], history_type="-").exists()
+    assert Image.history.filter(id=ids[1], history_type="-").exists()
+    assert Source.history.filter(id=ids[2], history_type="-").exists()
+    assert history(article)[-1].inline_state["sources"] == []
+
+
+def test_restoring_a_revision_brings_back_a_deleted_author(admin_client):
+    author = make_author(name="Returning Author")
+    article = make_article(authors=[author])
+    revision = history(article)[-1]
+    ArticleAuthor.objects.filter(article=article).delete()
+    Author.objects.filter(pk=author.pk).delete()
+
+    admin_client.post(
+        reverse("admin:articles_article_restore", args=[article.pk, revision.history_id])
+    )
+
+    assert [a.name for a in Article.objects.get(pk=article.pk).ordered_authors] == [
+        "Returning Author"
+    ]
+
+
+# --- Public corrections ----------------------------------------------------------------
+
+
+def test_a_public_change_note_on_a_published_article_becomes_a_correction(admin_client, client):
+    article = make_article(body="<p>Output was 5 bcm.</p>")
+
+    post_change(
+        admin_client,
+        article,
+        body="<p>Output was 6 bcm.</p>",
+        change_note="Corrected the output figure.",
+        public_correction="on",
+    )
+
+    correction = PublicCorrection.objects.get(article=article)
+    latest = history(article)[-1]
+    assert correction.note == "Corrected the output figure."
+    assert correction.history_id == latest.history_id
+    assert latest.history_change_reason == "Corrected the output figure."
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Corrected the output figure." in page
+
+
+def test_a_private_change_note_or_a_draft_makes_no_public_correction(admin_client):
+    published, draft = make_article(), make_draft()
+
+    post_change(admin_client, published, title="Quietly fixed", change_note="Typo")
+    data = admin_form_data(
+        admin_client, change_url(draft), change_note="Not public yet", public_correction="on"
+    )
+    response = admin_client.post(change_url(draft), data)
+
+    assert response.status_code == 200
+    assert "public_correction" in response.context["adminform"].form.errors
+    assert not PublicCorrection.objects.exists()
+
+
+# --- Bulk writes and commands ----------------------------------------------------------
+
+
+def test_bulk_helpers_write_history_that_the_revision_list_and_restore_understand(admin_client):
+    article = make_article(title="Bulk target", authors=[make_author(name="Ana")])
+    created = bulk_create_with_history(
+        [Article(title="Imported", slug="imported", status=Article.Status.DRAFT)],
+        Article,
+        default_change_reason="Imported",
+    )
+    before = history(article)[-1]
+    article.status = Article.Status.ARCHIVED
+    bulk_update_with_history([article], Article, ["status"], default_change_reason="Bulk archived")
+
+    imported = Article.objects.get(slug="imported")
+    assert len(created) == 1 and history(imported)[-1].history_change_reason == "Imported"
+    latest = history(article)[-1]
+    assert latest.history_change_reason == "Bulk archived"
+    assert latest.inline_state is None  # inherits the inline rows of the revision before
+    comparison = revisions.compare_revisions(before, latest)
+    assert comparison.inlines == {}
+    assert [c.name for c in comparison.fields] == ["status"]
+    page = admin_client.get(revisions_url(article)).content.decode()
+    assert "Bulk archived" in page
+    result = revisions.restore_revision(
+        revision=latest, user=make_user(superuser=True), restore_status=True
+    )
+    assert [a.name for a in result.article.ordered_authors] == ["Ana"]
