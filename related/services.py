@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Q
 
 from articles.models import Article, ArticleAuthor, ArticleTopic
+from cpc_site.caching import invalidate_content
 
 from .models import HiddenSuggestion, RelatedLink, Suggestion
 
@@ -201,6 +202,7 @@ def _store_suggestions(article):
         Suggestion(article=article, suggested=candidate, score=score, rank=rank)
         for rank, (score, candidate) in enumerate(best)
     )
+    invalidate_content()  # bulk_create sends no signals: retire cached pages ourselves
 
 
 def affected_article_ids(article, *, limit=AFFECTED_LIMIT):

@@ -268,3 +268,31 @@ def test_related_link_history_is_recorded():
         .values_list("history_type", "order")
     )
     assert kinds == [("+", 0), ("~", 4), ("-", 4)]
+
+
+def test_reading_a_page_never_scores_articles(client, energy):
+    """Suggestions are computed on writes only: a page shows what is stored, nothing else."""
+    main = make_article(title="Gas pipeline", topics=[energy])
+    make_article(title="Gas pipeline again", topics=[energy])
+    Suggestion.objects.all().delete()
+    assert block_titles(page(client, main)) == []
+    assert not Suggestion.objects.exists()
+
+
+def test_cached_pages_follow_suggestions_and_dead_links(client, settings, energy):
+    settings.RESPONSE_CACHE_SECONDS = 600
+    main = make_article(title="Gas pipeline", topics=[energy])
+    other = make_article(title="Gas pipeline again", topics=[energy])
+    first = page(client, main)
+    assert block_titles(first) == []  # nothing stored yet; this response is now cached
+    assert block_titles(page(client, main)) == []
+
+    refresh_all(main)  # writes suggestions in bulk (no model signals)
+    assert block_titles(page(client, main))[0] == other.title
+
+    target = make_article(title="Curated target")
+    link(main, target)
+    assert block_titles(page(client, main))[0] == target.title
+    target.status = Article.Status.ARCHIVED
+    target.save()
+    assert target.title not in block_titles(page(client, main))
