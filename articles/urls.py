@@ -1,11 +1,14 @@
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path
 
-from . import views
+from . import feeds, views
+from .sitemaps import IMAGE_SITEMAPS, SITEMAPS
 
 app_name = "articles"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("articles/", views.ArticleListView.as_view(), name="article-list"),
     path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="article-detail"),
     re_path(
         r"^articles/(?P<slug>[-a-zA-Z0-9_]+)/cite\.(?P<fmt>bib|ris|json)$",
@@ -13,6 +16,34 @@ urlpatterns = [
         name="article-citation",
     ),
     path("preview/<int:pk>/", views.ArticlePreviewView.as_view(), name="article-preview"),
+    path("authors/", views.AuthorListView.as_view(), name="author-list"),
     path("authors/<slug:slug>/", views.AuthorDetailView.as_view(), name="author-detail"),
+    path("authors/<slug:slug>/feed/", feeds.AuthorArticleFeed(), name="author-feed"),
+    path("authors/<slug:slug>/feed/atom/", feeds.AtomAuthorArticleFeed(), name="author-atom-feed"),
+    path("topics/", views.TopicListView.as_view(), name="topic-list"),
     path("topics/<slug:slug>/", views.TopicDetailView.as_view(), name="topic-detail"),
+    path("topics/<slug:slug>/feed/", feeds.TopicArticleFeed(), name="topic-feed"),
+    path("topics/<slug:slug>/feed/atom/", feeds.AtomTopicArticleFeed(), name="topic-atom-feed"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    path("feeds/rss/", feeds.ArticleFeed(), name="feed"),
+    path("feeds/atom/", feeds.AtomArticleFeed(), name="atom-feed"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "articles:sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-images.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": IMAGE_SITEMAPS, "template_name": "sitemaps/image_sitemap.xml"},
+        name="image-sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
+    path("robots.txt", views.robots_txt, name="robots"),
 ]

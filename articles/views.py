@@ -1,13 +1,23 @@
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, JsonResponse
+from django.db.models import Count
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.template import loader
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
-from .citations import citation_formats
+from .citations import citation_formats, citation_html
 from .models import Article, Author, Topic
+from .search import clean_query, search_articles
+
+LIST_PAGE_SIZE = 12
+SEARCH_PAGE_SIZE = 20
+INDEX_PAGE_SIZE = 60
 
 
 class PublishedArticlesMixin:
@@ -20,10 +30,41 @@ class PublishedArticlesMixin:
 class HomeView(PublishedArticlesMixin, ListView):
     template_name = "articles/home.html"
     context_object_name = "articles"
-    paginate_by = 12
+    paginate_by = LIST_PAGE_SIZE
 
     def get_queryset(self):
         return self.published_articles()
+
+
+class ArticleListView(PublishedArticlesMixin, ListView):
+    """The archive: every published article, filtered by type and year."""
+
+    template_name = "articles/article_list.html"
+    context_object_name = "articles"
+    paginate_by = LIST_PAGE_SIZE
+
+    def get_queryset(self):
+        queryset = self.published_articles()
+        self.selected_type = self.request.GET.get("type", "")
+        if self.selected_type not in Article.Type.values:
+            self.selected_type = ""
+        if self.selected_type:
+            queryset = queryset.filter(article_type=self.selected_type)
+        year = self.request.GET.get("year", "")
+        self.selected_year = int(year) if year.isdigit() and 1900 < int(year) < 3000 else None
+        if self.selected_year:
+            queryset = queryset.filter(published_at__year=self.selected_year)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        years = [d.year for d in Article.objects.published().dates("published_at", "year", "DESC")]
+        return super().get_context_data(
+            types=Article.Type.choices,
+            years=years,
+            selected_type=self.selected_type,
+            selected_year=self.selected_year,
+            **kwargs,
+        )
 
 
 class ArticleDetailView(DetailView):
@@ -32,6 +73,17 @@ class ArticleDetailView(DetailView):
 
     def get_queryset(self):
         return Article.objects.published().for_detail()
+
+    def get_context_data(self, **kwargs):
+        article = self.object
+        return super().get_context_data(
+            citations=citation_html(article),
+            citation_downloads=[
+                (label, reverse("articles:article-citation", args=[article.slug, fmt]))
+                for fmt, label in (("bib", "BibTeX"), ("ris", "RIS"), ("json", "CSL-JSON"))
+            ],
+            **kwargs,
+        )
 
 
 @method_decorator([staff_member_required, never_cache], name="dispatch")
@@ -54,10 +106,26 @@ class ArticlePreviewView(ArticleDetailView):
         return super().get_context_data(is_preview=True, **kwargs)
 
 
+class AuthorListView(ListView):
+    """Everyone with at least one published article, with how many."""
+
+    template_name = "articles/author_list.html"
+    context_object_name = "authors"
+    paginate_by = INDEX_PAGE_SIZE
+
+    def get_queryset(self):
+        return (
+            Author.objects.filter(articles__in=Article.objects.published())
+            .annotate(article_count=Count("articles"))
+            .select_related("photo")
+            .order_by("name", "pk")
+        )
+
+
 class AuthorDetailView(PublishedArticlesMixin, ListView):
     template_name = "articles/author_detail.html"
     context_object_name = "articles"
-    paginate_by = 12
+    paginate_by = LIST_PAGE_SIZE
 
     def get_queryset(self):
         self.author = get_object_or_404(
@@ -69,10 +137,32 @@ class AuthorDetailView(PublishedArticlesMixin, ListView):
         return super().get_context_data(author=self.author, **kwargs)
 
 
+class TopicListView(ListView):
+    """Topics, regions and series that have published articles, with how many."""
+
+    template_name = "articles/topic_list.html"
+    context_object_name = "topics"
+
+    def get_queryset(self):
+        return (
+            Topic.objects.filter(articles__in=Article.objects.published())
+            .annotate(article_count=Count("articles"))
+            .order_by("kind", "name", "pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        groups = {}
+        for topic in context["topics"]:
+            groups.setdefault(topic.get_kind_display(), []).append(topic)
+        context["topic_groups"] = groups
+        return context
+
+
 class TopicDetailView(PublishedArticlesMixin, ListView):
     template_name = "articles/topic_detail.html"
     context_object_name = "articles"
-    paginate_by = 12
+    paginate_by = LIST_PAGE_SIZE
 
     def get_queryset(self):
         self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
@@ -80,6 +170,21 @@ class TopicDetailView(PublishedArticlesMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(topic=self.topic, **kwargs)
+
+
+class SearchView(PublishedArticlesMixin, ListView):
+    """Full-text search; an empty or unmatched query gets a helpful page, never an error."""
+
+    template_name = "articles/search.html"
+    context_object_name = "articles"
+    paginate_by = SEARCH_PAGE_SIZE
+
+    def get_queryset(self):
+        self.query = clean_query(self.request.GET.get("q", ""))
+        return search_articles(self.published_articles(), self.query)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(query=self.query, **kwargs)
 
 
 CITATION_DOWNLOADS = {
@@ -108,3 +213,25 @@ class ArticleCitationView(DetailView):
         filename = f"{self.object.slug}.{self.kwargs['fmt']}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /preview/",
+        "Disallow: /search/",
+        "Allow: /",
+        "",
+        f"Sitemap: {settings.SITE_URL}{reverse('articles:sitemap')}",
+        f"Sitemap: {settings.SITE_URL}{reverse('articles:image-sitemap')}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+def server_error(request):
+    """The 500 page in the site's design, rendered without the database or the request."""
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(template.render({"SITE_NAME": settings.SITE_NAME}))

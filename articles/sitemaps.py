@@ -1,0 +1,116 @@
+"""sitemap.xml: articles (lastmod = updated_at), authors, topics and the index pages.
+
+Hero images go in a separate image sitemap (Google's image extension, listed in
+robots.txt): /sitemap.xml stays valid against the sitemaps.org schema alone.
+"""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
+from django.urls import reverse
+
+from .models import Article, Author, Topic
+
+
+class SiteUrlSitemap(Sitemap):
+    """Locations on the public site (SITE_URL), whatever host the request came to."""
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme or "https"
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
+
+
+class ArticleSitemap(SiteUrlSitemap):
+    changefreq = "weekly"
+    priority = 0.8
+
+    def items(self):
+        return (
+            Article.objects.published()
+            .select_related("hero_image")
+            .only(
+                "slug",
+                "title",
+                "updated_at",
+                "published_at",
+                "hero_image__file",
+                "hero_image__alt_text",
+                "hero_image__caption",
+                "hero_image__credit",
+                "hero_image__licence",
+            )
+            .order_by("-published_at", "-pk")
+        )
+
+    def lastmod(self, article):
+        return max(article.updated_at, article.published_at)
+
+    def get_latest_lastmod(self):
+        """For the index: one aggregate, never every article in Python."""
+        latest = self.items().aggregate(updated=Max("updated_at"), published=Max("published_at"))
+        return max(filter(None, latest.values()), default=None)
+
+
+class ArticleImageSitemap(ArticleSitemap):
+    """Articles with a hero image, for the image sitemap."""
+
+    def items(self):
+        return super().items().filter(hero_image__isnull=False)
+
+
+class AuthorSitemap(SiteUrlSitemap):
+    changefreq = "weekly"
+    priority = 0.5
+
+    def items(self):
+        return (
+            Author.objects.filter(articles__in=Article.objects.published())
+            .annotate(latest=Max("articles__updated_at"))
+            .only("slug")
+            .order_by("name", "pk")
+        )
+
+    def lastmod(self, author):
+        return author.latest
+
+    def get_latest_lastmod(self):
+        return self.items().aggregate(latest_of_all=Max("latest"))["latest_of_all"]
+
+
+class TopicSitemap(AuthorSitemap):
+    def items(self):
+        return (
+            Topic.objects.filter(articles__in=Article.objects.published())
+            .annotate(latest=Max("articles__updated_at"))
+            .only("slug")
+            .order_by("name", "pk")
+        )
+
+
+class PageSitemap(SiteUrlSitemap):
+    changefreq = "daily"
+    priority = 0.6
+
+    def items(self):
+        return [
+            "articles:home",
+            "articles:article-list",
+            "articles:author-list",
+            "articles:topic-list",
+        ]
+
+    def location(self, name):
+        return reverse(name)
+
+
+SITEMAPS = {
+    "pages": PageSitemap,
+    "articles": ArticleSitemap,
+    "authors": AuthorSitemap,
+    "topics": TopicSitemap,
+}
+IMAGE_SITEMAPS = {"images": ArticleImageSitemap}

@@ -1,0 +1,158 @@
+"""Page furniture for articles: absolute URLs, structured data, social tags."""
+
+import json
+
+from django import template
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+SCHEMA_TYPES = {
+    "analysis": "AnalysisNewsArticle",
+    "commentary": "OpinionNewsArticle",
+    "report": "ReportageNewsArticle",
+    "event_summary": "ReportageNewsArticle",
+    "news": "NewsArticle",
+}
+# What json_script escapes, so that no value can end the <script> element early.
+JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.filter
+def absolute(url):
+    """An absolute URL on the public site for a path (media, pages); full URLs pass through."""
+    if not url or url.startswith(("http://", "https://", "//")):
+        return url
+    return settings.SITE_URL + url
+
+
+def image_object(image):
+    data = {
+        "@type": "ImageObject",
+        "url": absolute(image.file.url),
+        "contentUrl": absolute(image.file.url),
+        "width": image.width,
+        "height": image.height,
+        "description": image.alt_text,
+    }
+    if image.caption:
+        data["caption"] = image.caption
+    if image.credit:
+        data["creditText"] = image.credit
+        data["copyrightNotice"] = image.credit
+    if image.licence:
+        data["license"] = image.licence
+    if image.credit_url:
+        data["acquireLicensePage"] = image.credit_url
+    return data
+
+
+def publisher():
+    return {"@type": "Organization", "name": settings.SITE_NAME, "url": settings.SITE_URL + "/"}
+
+
+def article_schema(article):
+    """schema.org JSON-LD of an article, from the detail prefetch (no queries of its own)."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": SCHEMA_TYPES.get(article.article_type, "NewsArticle"),
+        "@id": article.public_url,
+        "mainEntityOfPage": article.canonical,
+        "url": article.public_url,
+        "headline": article.title[:110],
+        "name": article.title,
+        "description": article.excerpt,
+        "articleSection": article.get_article_type_display(),
+        "keywords": [topic.name for topic in article.topic_list],
+        "inLanguage": settings.LANGUAGE_CODE,
+        "wordCount": len(article.body_text.split()),
+        "timeRequired": f"PT{article.reading_time}M",
+        "license": article.republication_licence,
+        "isAccessibleForFree": True,
+        "publisher": publisher(),
+        "author": [
+            {"@type": "Person", "name": author.name, "url": absolute(author.get_absolute_url())}
+            | ({"jobTitle": author.role} if author.role else {})
+            for author in article.ordered_authors
+        ]
+        or [publisher()],
+    }
+    if article.dek:
+        data["alternativeHeadline"] = article.dek
+    if article.published_at:
+        data["datePublished"] = article.published_at.isoformat()
+    data["dateModified"] = max(filter(None, [article.updated_at, article.published_at])).isoformat()
+    if article.hero_image:
+        data["image"] = image_object(article.hero_image)
+    citations = []
+    for source in article.sources.all():
+        work = {"@type": "CreativeWork", "name": source.title}
+        if source.url:
+            work["url"] = source.url
+        if source.publisher:
+            work["publisher"] = {"@type": "Organization", "name": source.publisher}
+        if source.published_on:
+            work["datePublished"] = source.published_on.isoformat()
+        citations.append(work)
+    if citations:
+        data["citation"] = citations
+    corrections = [
+        {
+            "@type": "CorrectionComment",
+            "text": correction.note,
+            "datePublished": correction.noted_at.isoformat(),
+        }
+        for correction in article.corrections.all()
+    ]
+    if corrections:
+        data["correction"] = corrections
+    return data
+
+
+def json_ld_script(data):
+    """A JSON-LD data block, escaped like json_script; CSP allows it (it is not executed)."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=None)
+    return format_html(
+        '<script type="application/ld+json">{}</script>',
+        mark_safe(text.translate(JSON_SCRIPT_ESCAPES)),
+    )
+
+
+@register.simple_tag
+def article_json_ld(article):
+    return json_ld_script(article_schema(article))
+
+
+@register.simple_tag
+def site_json_ld():
+    return json_ld_script(
+        {
+            "@context": "https://schema.org",
+            "@type": "WebSite",
+            "name": settings.SITE_NAME,
+            "url": settings.SITE_URL + "/",
+            "potentialAction": {
+                "@type": "SearchAction",
+                "target": settings.SITE_URL + "/search/?q={search_term_string}",
+                "query-input": "required name=search_term_string",
+            },
+        }
+    )
+
+
+@register.inclusion_tag("includes/article_meta.html")
+def article_meta_tags(article):
+    """Canonical link, OpenGraph and Twitter card tags for an article page."""
+    return {"article": article, "SITE_NAME": settings.SITE_NAME}
+
+
+@register.filter
+def iso(value):
+    """An ISO 8601 date-time to the second, as HTML's datetime attribute accepts it."""
+    if not value:
+        return ""
+    return timezone.localtime(value).replace(microsecond=0).isoformat()
