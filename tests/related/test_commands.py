@@ -1,0 +1,87 @@
+"""The rebuild_suggestions management command."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from articles.models import Article
+from related.models import Suggestion
+from tests.factories import make_article, make_draft, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.fixture
+def corpus():
+    energy, water = make_topic(name="Energy"), make_topic(name="Water")
+    articles = [make_article(title=f"Gas pipeline {i}", topics=[energy]) for i in range(4)]
+    articles += [make_article(title=f"Drought {i}", topics=[water]) for i in range(3)]
+    articles.append(make_draft(title="Gas pipeline draft", topics=[energy]))
+    Suggestion.objects.all().delete()
+    return articles
+
+
+def stored():
+    return list(
+        Suggestion.objects.order_by("article_id", "rank").values_list(
+            "article_id", "suggested_id", "rank"
+        )
+    )
+
+
+def test_rebuild_stores_suggestions_for_every_article_and_reports_progress(corpus):
+    out = io.StringIO()
+    call_command("rebuild_suggestions", stdout=out)
+    text = out.getvalue()
+    assert "[8/8] 100%" in text
+    assert "Rebuilt suggestions for 8 articles." in text
+    assert set(Suggestion.objects.values_list("article_id", flat=True)) == {a.pk for a in corpus}
+    draft = Article.objects.get(title="Gas pipeline draft")
+    assert not Suggestion.objects.filter(suggested=draft).exists()
+    first = Article.objects.get(title="Gas pipeline 0")
+    top = Suggestion.objects.filter(article=first).order_by("rank")[:3]
+    assert all(s.suggested.title.startswith("Gas pipeline") for s in top)
+
+
+def test_rebuild_draws_a_progress_bar_on_a_terminal(corpus):
+    out = Terminal()
+    call_command("rebuild_suggestions", stdout=out)
+    assert "\r[" + "#" * 40 + "] 8/8" in out.getvalue()
+
+
+def test_rebuild_in_small_chunks_gives_the_same_result(corpus):
+    call_command("rebuild_suggestions", stdout=io.StringIO())
+    whole = stored()
+    Suggestion.objects.all().delete()
+    call_command("rebuild_suggestions", "--chunk-size", "3", stdout=io.StringIO())
+    assert stored() == whole
+
+
+def test_rebuild_replaces_stale_suggestions(corpus):
+    call_command("rebuild_suggestions", stdout=io.StringIO())
+    gone = Article.objects.get(title="Drought 0")
+    gone.status = Article.Status.ARCHIVED
+    gone.save()
+    assert Suggestion.objects.filter(suggested=gone).exists()
+    call_command("rebuild_suggestions", stdout=io.StringIO())
+    assert not Suggestion.objects.filter(suggested=gone).exists()
+
+
+def test_rebuild_reads_article_ids_in_bounded_chunks(corpus):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call_command("rebuild_suggestions", "--chunk-size", "3", stdout=io.StringIO())
+    id_reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if '"articles_article"."id" >' in q["sql"] and q["sql"].endswith("LIMIT 3")
+    ]
+    assert len(id_reads) == 4  # 3 + 3 + 2 + the empty read that ends the loop
