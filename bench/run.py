@@ -1,0 +1,566 @@
+"""Load benchmark: gunicorn with production settings on 127.0.0.1, wrk from a second process.
+
+    python -m bench.run                      # `make bench`
+    python -m bench.run --runs 5 --duration 10
+
+Needs the benchmark database (`python -m bench.generate`; generated with 10,000 articles
+when missing). Starts gunicorn twice: once with the response cache off (cold: every
+request renders, fragment caches allowed) and once with it on (warm). In each, every
+scenario, the floor included, runs `--runs` times in interleaved rounds; each figure is the
+median. Ratios compare to the floor of the same server run. Query counts come from the
+Django test client in this process (cold: cache off; warm: second request). With
+`--search-database-url` (default: `cpc_bench_100k` when it exists) the search scenario is
+also measured on that database for its p95. Writes bench/RESULTS.md.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import env as bench_env
+
+HOST = "127.0.0.1"
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+SEARCH_QUERIES = [
+    "pipeline",
+    "energy security",
+    "caspian gas exports",
+    '"middle corridor"',
+    "sanctions -russia",
+    "railway port logistics",
+    "azerbaijan kazakhstan",
+    "hydrogen renewables transition",
+    "uranium",
+    "kazantel",
+    "baku tbilisi",
+    "critical minerals lithium",
+    "drought irrigation",
+    "inflation currency",
+    "karabakh peace settlement",
+    "offshore reserves production",
+]
+TARGETS = {
+    "article": ("cold", 0.08),
+    "api_list": ("cold", 0.04),
+}
+
+
+@dataclass
+class Scenario:
+    name: str
+    label: str
+    paths: list
+    headers: list = field(default_factory=list)
+
+
+@dataclass
+class Measure:
+    rps: list = field(default_factory=list)
+    p50: list = field(default_factory=list)
+    p95: list = field(default_factory=list)
+    p99: list = field(default_factory=list)
+    errors: int = 0
+    bad_status: int = 0
+
+
+def log(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def run(cmd, *, env=None, timeout=600, check=True):
+    return subprocess.run(
+        cmd,
+        env={**os.environ, **(env or {})},
+        cwd=bench_env.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=check,
+    )
+
+
+# --- Database and samples (in this process, Django configured with production settings) ---
+
+
+def ensure_database(article_count):
+    import psycopg
+
+    url = bench_env.database_url()
+    try:
+        with psycopg.connect(_dsn(url)) as conn:
+            rows = conn.execute("SELECT count(*) FROM articles_article").fetchone()[0]
+    except psycopg.Error:
+        rows = 0
+    if rows == 0:
+        log(f"no benchmark data in {url}: generating {article_count} articles")
+        subprocess.run(
+            [sys.executable, "-m", "bench.generate", "--articles", str(article_count)],
+            cwd=bench_env.ROOT,
+            check=True,
+            timeout=3600,
+        )
+
+
+def _dsn(url):
+    import dj_database_url
+
+    parsed = dj_database_url.parse(url)
+    return (
+        f"host={parsed['HOST']} port={parsed['PORT'] or 5432} dbname={parsed['NAME']} "
+        f"user={parsed['USER']}" + (f" password={parsed['PASSWORD']}" if parsed["PASSWORD"] else "")
+    )
+
+
+def database_has_articles(url):
+    import psycopg
+
+    try:
+        with psycopg.connect(_dsn(url), connect_timeout=5) as conn:
+            return conn.execute("SELECT count(*) FROM articles_article").fetchone()[0]
+    except psycopg.Error:
+        return 0
+
+
+def setup_django():
+    bench_env.apply(bench_env.production_env())
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def scenarios(slug_count):
+    from articles.models import Article, Author
+
+    live = Article.objects.published()
+    slugs = list(live.order_by("?").values_list("slug", flat=True)[:slug_count])
+    author = (
+        Author.objects.filter(article_links__article__in=live)
+        .order_by("?")
+        .values_list("slug", flat=True)
+        .first()
+    )
+    etag = _etag(f"/articles/{slugs[0]}/")
+    search = [f"/search/?q={_quote(q)}" for q in SEARCH_QUERIES]
+    return [
+        Scenario("floor", "Floor: constant Django view", ["/_bench/floor/"]),
+        Scenario("home", "Home page", ["/"]),
+        Scenario(
+            "article", f"Article page ({len(slugs)} slugs)", [f"/articles/{s}/" for s in slugs]
+        ),
+        Scenario("author", "Author page", [f"/authors/{author}/"]),
+        Scenario("search", f"Search ({len(search)} queries)", search),
+        Scenario("api_list", "API list, 20 per page", ["/api/v1/articles/?page_size=20"]),
+        Scenario(
+            "api_detail",
+            f"API detail ({len(slugs)} slugs)",
+            [f"/api/v1/articles/{s}/" for s in slugs],
+        ),
+        Scenario(
+            "conditional",
+            "Conditional GET (304)",
+            [f"/articles/{slugs[0]}/"],
+            [f"If-None-Match: {etag}"],
+        ),
+    ]
+
+
+def _quote(query):
+    from urllib.parse import quote_plus
+
+    return quote_plus(query)
+
+
+def _etag(path):
+    from django.test import Client
+
+    return Client().get(path)["ETag"]
+
+
+def count_queries(scenario_list):
+    """SQL queries per request of each scenario: cache off, then a warm cache hit."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from cpc_site.caching import invalidate_content
+
+    counts = {}
+    for scenario in scenario_list:
+        path = scenario.paths[0]
+        headers = dict(h.split(": ", 1) for h in scenario.headers)
+        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+        client = Client()
+        # Count right after each request: the next request start empties the query log.
+        with override_settings(RESPONSE_CACHE_SECONDS=0), CaptureQueriesContext(connection) as cold:
+            status_cold = client.get(path, **extra).status_code
+        cold_count = len(cold)
+        invalidate_content()
+        with override_settings(RESPONSE_CACHE_SECONDS=600):
+            client.get(path)
+            with CaptureQueriesContext(connection) as warm:
+                status_warm = client.get(path, **extra).status_code
+            warm_count = len(warm)
+        counts[scenario.name] = (cold_count, warm_count, status_cold, status_warm)
+    invalidate_content()
+    return counts
+
+
+# --- Server and load generator ---
+
+
+class Server:
+    def __init__(self, port, *, response_cache, database_url=None, workers=2):
+        self.port = port
+        self.env = bench_env.production_env(response_cache=response_cache)
+        if database_url:
+            self.env["DATABASE_URL"] = database_url
+        self.workers = workers
+        self.process = None
+        self.max_rss_kb = 0
+
+    def __enter__(self):
+        cmd = [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "cpc_site.wsgi:application",
+            "--bind",
+            f"{HOST}:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "60",
+        ]
+        self.process = subprocess.Popen(
+            cmd, cwd=bench_env.ROOT, env={**os.environ, **self.env}, start_new_session=True
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url("/_bench/floor/"), timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.3)
+        self.__exit__()
+        raise RuntimeError("gunicorn did not start within 60 s")
+
+    def __exit__(self, *exc):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def url(self, path=""):
+        return f"http://{HOST}:{self.port}{path}"
+
+    def sample_rss(self):
+        """Largest resident memory of a worker (children of the gunicorn master), in kB."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        for pid in children.read_text().split() if children.exists() else []:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except FileNotFoundError:
+                continue
+            match = re.search(r"VmRSS:\s+(\d+)", status)
+            if match:
+                self.max_rss_kb = max(self.max_rss_kb, int(match.group(1)))
+        return self.max_rss_kb
+
+
+def wrk(server, scenario, *, duration, connections, threads, workdir):
+    paths_file = Path(workdir) / f"{scenario.name}.txt"
+    paths_file.write_text("\n".join(scenario.paths) + "\n")
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(Path(__file__).with_name("rotate.lua")),
+        server.url(),
+        "--",
+        str(paths_file),
+        *scenario.headers,
+    ]
+    result = run(cmd, timeout=duration + 60)
+    line = next(x for x in result.stdout.splitlines() if x.startswith("RESULT "))
+    data = json.loads(line.removeprefix("RESULT "))
+    seconds = data["duration_us"] / 1e6
+    return {
+        "rps": data["requests"] / seconds if seconds else 0.0,
+        "p50": data["p50_us"] / 1000,
+        "p95": data["p95_us"] / 1000,
+        "p99": data["p99_us"] / 1000,
+        "errors": data["errors"],
+        "bad_status": data["bad_status"],
+    }
+
+
+def prewarm(server, scenario_list, *, budget_seconds=300):
+    """Request every path once (two at a time), so a warm run measures hits; bounded in time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    deadline = time.monotonic() + budget_seconds
+
+    def fetch(path):
+        if time.monotonic() > deadline:
+            return
+        try:
+            with urllib.request.urlopen(server.url(path), timeout=30) as response:
+                response.read()
+        except urllib.error.URLError:
+            pass
+
+    paths = [path for scenario in scenario_list for path in scenario.paths]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(fetch, paths))
+
+
+def measure(server, scenario_list, *, runs, duration, warmup, connections, threads, workdir):
+    results = {s.name: Measure() for s in scenario_list}
+    prewarm(server, scenario_list)
+    for scenario in scenario_list:  # warm-up: fill the caches, start connections
+        wrk(
+            server,
+            scenario,
+            duration=warmup,
+            connections=connections,
+            threads=threads,
+            workdir=workdir,
+        )
+    for round_number in range(1, runs + 1):
+        for scenario in scenario_list:
+            figures = wrk(
+                server,
+                scenario,
+                duration=duration,
+                connections=connections,
+                threads=threads,
+                workdir=workdir,
+            )
+            result = results[scenario.name]
+            for key in ("rps", "p50", "p95", "p99"):
+                getattr(result, key).append(figures[key])
+            result.errors += figures["errors"]
+            result.bad_status += figures["bad_status"]
+            server.sample_rss()
+        log(f"  round {round_number}/{runs} done")
+    return results
+
+
+# --- Report ---
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        pass
+    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    postgres = run(["psql", "--version"], check=False).stdout.strip() or "PostgreSQL"
+    load = os.getloadavg()
+    return (
+        f"{platform.node()}: {os.cpu_count()} × {cpu}, {memory_gb:.0f} GB RAM, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
+        f"{postgres}; load average at start {load[0]:.1f}"
+    )
+
+
+def median(values):
+    return statistics.median(values) if values else 0.0
+
+
+def table(title, results, scenario_list, queries, state, floor_rps):
+    rows = [
+        f"### {title}",
+        "",
+        "| Scenario | req/s | p50 ms | p99 ms | vs floor | SQL queries | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for scenario in scenario_list:
+        result = results[scenario.name]
+        rps = median(result.rps)
+        cold, warm, *_ = queries.get(scenario.name, (0, 0))
+        count = cold if state == "cold" else warm
+        ratio = rps / floor_rps if floor_rps else 0
+        rows.append(
+            f"| {scenario.label} | {rps:,.0f} | {median(result.p50):.1f} | "
+            f"{median(result.p99):.1f} | {ratio:.1%} | {count} | "
+            f"{result.errors + result.bad_status} |"
+        )
+    return rows
+
+
+def verdicts(cold, warm, queries, search_p95, rss_mb):
+    lines = ["### Targets", "", "| Target | Measured | Met |", "|---|---|---|"]
+
+    def add(label, measured, ok):
+        lines.append(f"| {label} | {measured} | {'yes' if ok else '**no**'} |")
+
+    cold_floor = median(cold["floor"].rps)
+    warm_floor = median(warm["floor"].rps)
+    for name, limit in (("article", 0.08), ("api_list", 0.04)):
+        ratio = median(cold[name].rps) / cold_floor
+        add(f"Cold {name} ≥ {limit:.0%} of floor", f"{ratio:.1%}", ratio >= limit)
+        add(f"Cold {name} ≤ 8 queries", str(queries[name][0]), queries[name][0] <= 8)
+    worst = min((median(warm[n].rps) / warm_floor, n) for n in warm if n not in ("floor",))
+    add(
+        "Warm: every page and API GET ≥ 70% of floor",
+        f"lowest {worst[0]:.1%} ({worst[1]})",
+        worst[0] >= 0.7,
+    )
+    if search_p95 is not None:
+        add("Search p95 at 100,000 articles < 50 ms", f"{search_p95:.1f} ms", search_p95 < 50)
+    add("Worker RSS < 200 MB", f"{rss_mb:.0f} MB", rss_mb < 200)
+    return lines
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Load benchmark (see bench/run.py).")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8077)
+    parser.add_argument("--slugs", type=int, default=500, help="article slugs to rotate over")
+    parser.add_argument("--articles", type=int, default=10_000, help="to generate when missing")
+    parser.add_argument(
+        "--search-database-url",
+        default=os.environ.get(
+            "BENCH_SEARCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cpc_bench_100k"
+        ),
+    )
+    parser.add_argument("--no-write", action="store_true", help="print, do not write RESULTS.md")
+    args = parser.parse_args(argv)
+    if not (1 <= args.runs <= 20 and 1 <= args.duration <= 120 and 1 <= args.connections <= 256):
+        parser.error("--runs 1..20, --duration 1..120, --connections 1..256")
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (apt-get install wrk).")
+
+    started = datetime.now(UTC)
+    about = machine()
+    ensure_database(args.articles)
+    setup_django()
+    from articles.models import Article
+
+    article_total = Article.objects.count()
+    live_total = Article.objects.published().count()
+    scenario_list = scenarios(args.slugs)
+    log("counting queries per request")
+    queries = count_queries(scenario_list)
+    options = {
+        "runs": args.runs,
+        "duration": args.duration,
+        "warmup": args.warmup,
+        "connections": args.connections,
+        "threads": args.threads,
+    }
+    rss = 0
+    with tempfile.TemporaryDirectory() as workdir:
+        log("cold: response cache off")
+        with Server(args.port, response_cache=False) as server:
+            cold = measure(server, scenario_list, workdir=workdir, **options)
+            rss = max(rss, server.max_rss_kb)
+        log("warm: response cache on")
+        with Server(args.port, response_cache=True) as server:
+            warm = measure(server, scenario_list, workdir=workdir, **options)
+            rss = max(rss, server.max_rss_kb)
+        search_p95 = search_total = None
+        search_total = database_has_articles(args.search_database_url)
+        if search_total:
+            log(f"search p95 on {search_total} articles ({args.search_database_url})")
+            run(
+                [sys.executable, "manage.py", "migrate", "--noinput"],
+                env={**bench_env.production_env(), "DATABASE_URL": args.search_database_url},
+            )
+            search = [s for s in scenario_list if s.name in ("floor", "search")]
+            with Server(
+                args.port, response_cache=False, database_url=args.search_database_url
+            ) as server:
+                big = measure(server, search, workdir=workdir, **options)
+                rss = max(rss, server.max_rss_kb)
+            search_p95 = median(big["search"].p95)
+
+    rss_mb = rss / 1024
+    lines = [
+        "# Benchmark results",
+        "",
+        f"- Date: {started:%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {about}",
+        f"- Data: {article_total:,} articles ({live_total:,} published) in PostgreSQL",
+        f"- Server: gunicorn, 2 sync workers, production settings (DEBUG off), Redis cache; "
+        f"wrk -t{args.threads} -c{args.connections}, {args.runs} runs × {args.duration} s, "
+        f"median; ratios to the floor measured in the same server run",
+        f"- Largest gunicorn worker RSS during the runs: {rss_mb:.0f} MB",
+        "",
+    ]
+    lines += table(
+        "Cold: response cache off (every request renders)",
+        cold,
+        scenario_list,
+        queries,
+        "cold",
+        median(cold["floor"].rps),
+    )
+    lines += [""]
+    lines += table(
+        "Warm: response cache on (anonymous hits)",
+        warm,
+        scenario_list,
+        queries,
+        "warm",
+        median(warm["floor"].rps),
+    )
+    lines += [""]
+    if search_p95 is not None:
+        lines += [
+            f"### Search at {search_total:,} articles",
+            "",
+            f"{len(SEARCH_QUERIES)} queries in turn, response cache off: "
+            f"{median(big['search'].rps):,.0f} req/s, p50 {median(big['search'].p50):.1f} ms, "
+            f"p95 {search_p95:.1f} ms, p99 {median(big['search'].p99):.1f} ms.",
+            "",
+        ]
+    lines += verdicts(cold, warm, queries, search_p95, rss_mb)
+    lines += ["", "Regenerate with `make bench` (see the README, Running at scale).", ""]
+    report = "\n".join(lines)
+    print(report)
+    if not args.no_write:
+        RESULTS.write_text(report)
+        log(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
