@@ -15,11 +15,6 @@ if settings.BENCH_FLOOR_VIEW:  # the benchmark's constant view (bench/), never i
 
     urlpatterns.insert(0, path("_bench/floor/", floor))
 
-if settings.BENCH_FLOOR_VIEW:  # the benchmark's constant view (bench/), never in production
-    from bench.views import floor
-
-    urlpatterns.insert(0, path("_bench/floor/", floor))
-
 if settings.DEBUG:
     from django.conf.urls.static import static
 
