@@ -84,8 +84,8 @@ def article_schema(article):
     if article.dek:
         data["alternativeHeadline"] = article.dek
     if article.published_at:
-        data["datePublished"] = article.published_at.isoformat()
-    data["dateModified"] = max(filter(None, [article.updated_at, article.published_at])).isoformat()
+        data["datePublished"] = iso(article.published_at)
+    data["dateModified"] = iso(max(filter(None, [article.updated_at, article.published_at])))
     if article.hero_image:
         data["image"] = image_object(article.hero_image)
     citations = []
@@ -104,7 +104,7 @@ def article_schema(article):
         {
             "@type": "CorrectionComment",
             "text": correction.note,
-            "datePublished": correction.noted_at.isoformat(),
+            "datePublished": iso(correction.noted_at),
         }
         for correction in article.corrections.all()
     ]
