@@ -15,8 +15,9 @@ When a revision is written:
   when the fields or the inline snapshot differ from the latest revision: no noise.
   "Latest" is the highest `history_id` (insertion order), so equal dates never mislead.
 - A change to an inline row made in code (imports, services) writes an article revision.
-- An admin save runs inside `collecting()`: the per-row revisions are held back and the admin
-  writes ONE revision after the form and all inline formsets are saved (`record_revision`).
+- Inside `collecting()` (an admin save, an import of one article) nothing is written
+  automatically: the block's owner writes ONE revision per touched article after the form
+  and all inline formsets are saved (`record_revision`, `touched_articles`).
 - Deleting an article snapshots its inline rows at `pre_delete` (before the cascade).
 - Bulk writes (`bulk_create_with_history`, `bulk_update_with_history`) write rows without a
   snapshot; a NULL `inline_state` means "inline rows as in the previous revision".
@@ -181,12 +182,17 @@ def _differs(article, state, row):
 
 def prepare_revision(article, history_type):
     """Decide whether this save is a revision, and attach its inline rows (history hook)."""
+    explicit = article.__dict__.pop("_revision_explicit", False)
     if history_type == "-":
         _deleting.set(_deleting.get() - {article.pk})
         if getattr(article, "_revision_inline_state", None) is None:
             latest = latest_revision(article.pk)
             article._revision_inline_state = resolved_state(latest) if latest else EMPTY_STATE
         return True
+    touched = _collecting.get()
+    if touched is not None and not explicit:
+        touched.add(article.pk)  # the owner of the block records one revision at its end
+        return False
     state = inline_state(article)
     latest = latest_revision(article.pk)
     if latest is not None and not _differs(article, state, latest):
@@ -248,11 +254,13 @@ def record_revision(*, article, user=None, reason=None):
         article._history_user = user
     article._change_reason = reason or None
     history_type = "+" if latest is None or latest.history_type == "-" else "~"
+    article._revision_explicit = True
     try:
         ArticleHistoricalRecords.recorder.create_historical_record(article, history_type)
     finally:
         article.__dict__.pop("_history_user", None)
         article.__dict__.pop("_change_reason", None)
+        article.__dict__.pop("_revision_explicit", None)
     return article.__dict__.pop("_revision_row", None)
 
 

@@ -531,3 +531,41 @@ def test_bulk_helpers_write_history_that_the_revision_list_and_restore_understan
         revision=latest, user=make_user(superuser=True), restore_status=True
     )
     assert [a.name for a in result.article.ordered_authors] == ["Ana"]
+
+
+def test_equal_history_dates_never_confuse_which_revision_is_latest():
+    moment = timezone.now()
+    article = make_draft(title="Tied")
+    for title in ["Tied, second", "Tied, third"]:
+        article.title = title
+        article._history_date = moment
+        article.save()
+    Source.objects.create(article=article, title="Tied source")
+
+    article = Article.objects.get(pk=article.pk)
+    article._history_date = moment
+    article.save()  # same as the latest revision: no new row, whatever the dates say
+
+    rows = history(article)
+    assert [r.title for r in rows] == ["Tied", "Tied, second", "Tied, third", "Tied, third"]
+    assert rows[-1].inline_state["sources"][0]["title"] == "Tied source"
+    listed = list(revisions.revision_list(article))
+    assert listed[0].history_id == rows[-1].history_id
+
+
+def test_writes_inside_collecting_make_one_revision_when_recorded():
+    article = make_draft(title="Collected")
+    before = len(history(article))
+
+    with revisions.collecting() as touched:
+        article.title = "Collected and changed"
+        article.save()
+        Source.objects.create(article=article, title="One")
+        Source.objects.create(article=article, title="Two")
+    revisions.record_revision(article=article, reason="Import")
+
+    rows = history(article)
+    assert touched == {article.pk}
+    assert len(rows) == before + 1
+    assert rows[-1].history_change_reason == "Import"
+    assert [s["title"] for s in rows[-1].inline_state["sources"]] == ["One", "Two"]
