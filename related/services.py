@@ -26,6 +26,8 @@ POOL_PER_SOURCE = 300
 RECENT_POOL = 300
 # How many other articles get their suggestions recomputed when one article changes.
 AFFECTED_LIMIT = 20
+# Words of an article (the most distinctive first) sent to PostgreSQL full-text ranking.
+FULLTEXT_TERMS = 8
 
 WEIGHTS = {"topics": 3.0, "authors": 1.5, "text": 4.0, "recency": 0.5}
 
@@ -169,8 +171,11 @@ def score_candidates(article):
         }
 
     own_vector = weighted(own_terms)
+    # ts_rank knows no corpus statistics: ask PostgreSQL about the distinctive words only.
+    distinctive = sorted(own_vector, key=lambda term: (-own_vector[term], term))[:FULLTEXT_TERMS]
+    distinctive = [term for term in distinctive if own_vector[term] > 0]
     ranks = (
-        _fulltext_ranks(article, candidate_ids, own_terms.keys())
+        _fulltext_ranks(article, candidate_ids, distinctive)
         if connection.vendor == "postgresql"
         else {}
     )

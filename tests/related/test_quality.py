@@ -20,48 +20,66 @@ CLUSTERS = {
 }
 SHARED = "caspian region policy analysis regional central asia south caucasus government countries"
 PER_CLUSTER = 12
-NOISE = 10
+NOISE = 15
 
 
-def _sentence(rng, words, shared, length):
-    picks = rng.sample(words, length) + rng.sample(shared, 3)
+def _sentence(rng, words, shared, own, common):
+    picks = rng.sample(words, own) + rng.sample(shared, common)
     rng.shuffle(picks)
     return " ".join(picks).capitalize() + "."
 
 
 def build_corpus(seed=7, *, tagged=True):
-    """5 clusters × 12 articles (cluster words, topics, authors) plus untopical noise."""
+    """5 clusters × 12 articles plus noise, with realistic overlap between clusters.
+
+    Each article uses a few of its cluster's words among more region-wide ones; its cluster
+    topics and authors are present only sometimes; a quarter also carry another cluster's
+    topic; two prolific fellows write across all clusters; noise articles share the
+    region-wide words and the catch-all topic.
+    """
     rng = random.Random(seed)
     now = timezone.now()
     shared = SHARED.split()
     catch_all = make_topic(name="Caspian Region")
+    prolific = [make_author(name="Prolific fellow A"), make_author(name="Prolific fellow B")]
+    topics = {
+        name: [make_topic(name=f"{name} policy"), make_topic(name=f"{name} outlook")]
+        for name in CLUSTERS
+    }
     clusters = {}
     for name, vocabulary in CLUSTERS.items():
         words = vocabulary.split()
-        topics = [make_topic(name=f"{name} policy"), make_topic(name=f"{name} outlook")]
         authors = [make_author(name=f"{name} fellow {i}") for i in range(3)]
+        others = [t for other, pair in topics.items() if other != name for t in pair]
         members = []
         for _ in range(PER_CLUSTER):
-            # Not every article is tagged or signed alike: text must carry part of the signal.
-            article_topics = rng.sample(topics, rng.randint(0, 2)) if tagged else []
+            article_topics, article_authors = [], []
+            if tagged:
+                article_topics = rng.sample(topics[name], rng.randint(0, 2))
+                if rng.random() < 0.25:
+                    article_topics.append(rng.choice(others))
+                article_authors = rng.sample(authors, rng.randint(0, 1))
+                if rng.random() < 0.3:
+                    article_authors.append(rng.choice(prolific))
             if rng.random() < 0.5:
                 article_topics.append(catch_all)
             members.append(
                 make_article(
-                    title=_sentence(rng, words, shared, 3),
-                    dek=_sentence(rng, words, shared, 3),
-                    summary=_sentence(rng, words, shared, 4),
+                    title=_sentence(rng, words, shared, 2, 3),
+                    dek=_sentence(rng, words, shared, 2, 3),
+                    summary=_sentence(rng, words, shared, 3, 4),
                     topics=article_topics,
-                    authors=rng.sample(authors, rng.randint(0, 1)) if tagged else [],
+                    authors=article_authors,
                     published_at=now - timedelta(days=rng.randint(1, 900)),
                 )
             )
         clusters[name] = members
     for _ in range(NOISE):
         make_article(
-            title=_sentence(rng, shared, shared, 2),
-            summary=_sentence(rng, shared, shared, 4),
+            title=_sentence(rng, shared, shared, 2, 2),
+            summary=_sentence(rng, shared, shared, 4, 2),
             topics=[catch_all],
+            authors=[rng.choice(prolific)] if tagged else [],
             published_at=now - timedelta(days=rng.randint(1, 900)),
         )
     return clusters
