@@ -39,6 +39,10 @@ def public_urls(article):
     return [
         article.get_absolute_url(),
         reverse("articles:home"),
+        reverse("articles:feed"),
+        reverse("articles:atom-feed"),
+        reverse("api:article-list"),
+        reverse("api:article-detail", args=[article.slug]),
     ]
 
 
@@ -94,19 +98,39 @@ def test_a_miss_answers_a_conditional_get_with_304_and_is_still_cached(
 
 
 def test_an_admin_edit_is_visible_on_the_next_request_everywhere(client, admin_client):
-    article = make_article(title="Before the edit", authors=[make_author()])
-    urls = public_urls(article)
-    for url in urls:
-        assert "Before the edit" in warm(client, url).content.decode()
+    article = make_article(
+        title="Caspian tariffs announced", slug="tariffs-announced", authors=[make_author()]
+    )
+    sitemap = reverse("articles:sitemap-section", args=["articles"])
+    old_urls = public_urls(article)
+    for url in old_urls:
+        assert "Caspian tariffs announced" in warm(client, url).content.decode()
+    assert "/articles/tariffs-announced/" in warm(client, sitemap).content.decode()
+    assert "Caspian tariffs announced" in warm(client, "/search/?q=tariffs").content.decode()
 
-    data = admin_form_data(admin_client, change_url(article), title="After the edit")
+    data = admin_form_data(
+        admin_client,
+        change_url(article),
+        title="Caspian tariffs withdrawn",
+        slug="tariffs-withdrawn",
+    )
     response = admin_client.post(change_url(article), data)
     assert response.status_code == 302
 
-    for url in urls:
+    article.refresh_from_db()
+    for url in public_urls(article):
         body = client.get(url).content.decode()
-        assert "After the edit" in body, url
-        assert "Before the edit" not in body, url
+        assert "Caspian tariffs withdrawn" in body, url
+        assert "Caspian tariffs announced" not in body, url
+    sitemap_body = client.get(sitemap).content.decode()
+    assert "/articles/tariffs-withdrawn/" in sitemap_body
+    assert "/articles/tariffs-announced/" not in sitemap_body
+    search_body = client.get("/search/?q=tariffs").content.decode()
+    assert "Caspian tariffs withdrawn" in search_body
+    assert "Caspian tariffs announced" not in search_body
+    # The old addresses were cached as 200s; now they redirect or are gone.
+    assert client.get("/articles/tariffs-announced/").status_code == 301
+    assert client.get(reverse("api:article-detail", args=["tariffs-announced"])).status_code == 404
 
 
 def test_a_new_author_name_reaches_the_cached_article_page(client):
@@ -120,19 +144,21 @@ def test_a_new_author_name_reaches_the_cached_article_page(client):
     assert "Leyla Mammadova-Aliyeva" in client.get(article.get_absolute_url()).content.decode()
 
 
-def test_a_scheduled_article_appears_on_time_with_a_warm_cache(client, publisher):
+def test_a_scheduled_article_appears_on_time_with_a_warm_cache(client):
     now = timezone.now()
     make_article(title="Already out")
     scheduled = make_article(title="Goes live soon", published_at=now + timedelta(seconds=90))
     home = reverse("articles:home")
     page = scheduled.get_absolute_url()
 
-    assert "Goes live soon" not in warm(client, home).content.decode()
+    lists = [home, reverse("articles:feed"), reverse("api:article-list")]
+    for url in lists:
+        assert "Goes live soon" not in warm(client, url).content.decode()
     assert client.get(page).status_code == 404
-    assert "s-maxage=60" in client.get(home)["Cache-Control"]
 
     with mock.patch("django.utils.timezone.now", return_value=now + timedelta(seconds=91)):
-        assert "Goes live soon" in client.get(home).content.decode()
+        for url in lists:
+            assert "Goes live soon" in client.get(url).content.decode(), url
         assert client.get(page).status_code == 200
 
 
