@@ -14,7 +14,9 @@ When a revision is written:
 - `Article.save()` writes one (through `ArticleHistoricalRecords` → `prepare_revision`) only
   when the fields or the inline snapshot differ from the latest revision: no noise.
   "Latest" is the highest `history_id` (insertion order), so equal dates never mislead.
-- A change to an inline row made in code (imports, services) writes an article revision.
+- A change to an inline row made in code (services, scripts) writes an article revision;
+  rows added in the same transaction that created the article (seed_demo, factories, an API
+  create) join the creation revision instead, since nobody could see the article without them.
 - Inside `collecting()` (an admin save, an import of one article) nothing is written
   automatically: the block's owner writes ONE revision per touched article after the form
   and all inline formsets are saved (`record_revision`, `touched_articles`).
@@ -29,6 +31,7 @@ Management commands take `--user <username>` and otherwise act as the inactive s
 
 import contextvars
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -131,6 +134,7 @@ EMPTY_STATE = {kind.name: [] for kind in INLINES}
 
 _collecting = contextvars.ContextVar("revisions_collecting", default=None)
 _deleting = contextvars.ContextVar("revisions_deleting", default=frozenset())
+_creations = threading.local()
 
 
 def HistoricalArticle():  # noqa: N802 (reads like the model it returns)
@@ -204,6 +208,40 @@ def prepare_revision(article, history_type):
 def attach_inline_state(sender, instance, history_instance, **kwargs):
     history_instance.inline_state = instance.__dict__.pop("_revision_inline_state", None)
     instance._revision_row = history_instance
+    if history_instance.history_type == "+":
+        _remember_creation(instance.pk)
+
+
+class _CreatedInTransaction:
+    """An on-commit no-op: while it is pending, the article was created in this transaction."""
+
+    def __init__(self, article_id):
+        self.article_id = article_id
+
+    def __call__(self):
+        _pending_creations().pop(self.article_id, None)
+
+
+def _pending_creations():
+    if not hasattr(_creations, "markers"):
+        _creations.markers = {}
+    return _creations.markers
+
+
+def _remember_creation(article_id):
+    if transaction.get_connection().in_atomic_block:
+        marker = _pending_creations()[article_id] = _CreatedInTransaction(article_id)
+        transaction.on_commit(marker)
+
+
+def _created_in_this_transaction(article_id):
+    marker = _pending_creations().get(article_id)
+    if marker is None:
+        return False
+    if any(entry[1] is marker for entry in transaction.get_connection().run_on_commit):
+        return True
+    _pending_creations().pop(article_id, None)
+    return False
 
 
 def article_pre_delete(sender, instance, **kwargs):
@@ -224,6 +262,13 @@ def inline_history_created(sender, instance, history_instance, **kwargs):
         return
     if article_id in _deleting.get():
         return
+    if _created_in_this_transaction(article_id):
+        latest = latest_revision(article_id)
+        if latest is not None and latest.history_type == "+":
+            # Rows written with a new article, before anyone could see it, join its creation.
+            state = inline_state(Article(pk=article_id))
+            HistoricalArticle().objects.filter(pk=latest.pk).update(inline_state=state)
+            return
     article = Article.objects.filter(pk=article_id).first()
     if article is None:
         return

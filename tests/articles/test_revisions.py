@@ -51,6 +51,16 @@ def test_a_revision_carries_the_inline_rows_of_its_moment():
     assert [row["title"] for row in state["sources"]] == ["Source 0"]
 
 
+def test_rows_written_with_a_new_article_join_its_creation_revision():
+    article = make_article(authors=[make_author()], topics=[make_topic()], sources=2)
+
+    rows = history(article)
+
+    assert len(rows) == 1
+    assert len(rows[0].inline_state["sources"]) == 2
+
+
+@pytest.mark.django_db(transaction=True)
 def test_editing_only_a_source_in_code_writes_an_article_revision():
     article = make_article(sources=1)
     before = len(history(article))
@@ -453,6 +463,7 @@ def test_deleted_authors_images_and_sources_keep_their_history():
 def test_restoring_a_revision_brings_back_a_deleted_author(admin_client):
     author = make_author(name="Returning Author")
     article = make_article(authors=[author])
+    post_change(admin_client, article, title="Edited once")
     revision = history(article)[-1]
     ArticleAuthor.objects.filter(article=article).delete()
     Author.objects.filter(pk=author.pk).delete()
@@ -569,3 +580,16 @@ def test_writes_inside_collecting_make_one_revision_when_recorded():
     assert len(rows) == before + 1
     assert rows[-1].history_change_reason == "Import"
     assert [s["title"] for s in rows[-1].inline_state["sources"]] == ["One", "Two"]
+
+
+def test_commands_act_as_the_named_user_or_else_the_system_user(editor):
+    with revisions.acting_as(revisions.command_user()):
+        unattended = make_draft(title="Written by a command")
+    with revisions.acting_as(revisions.command_user("editor")):
+        unattended.title = "Changed with --user editor"
+        unattended.save()
+
+    rows = history(unattended)
+    assert rows[0].history_user.username == revisions.SYSTEM_USERNAME
+    assert not rows[0].history_user.is_active
+    assert rows[-1].history_user == editor
