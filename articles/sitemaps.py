@@ -38,6 +38,8 @@ class ArticleSitemap(SiteUrlSitemap):
                 "updated_at",
                 "published_at",
                 "hero_image__file",
+                "hero_image__width",
+                "hero_image__height",
                 "hero_image__alt_text",
                 "hero_image__caption",
                 "hero_image__credit",
