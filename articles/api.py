@@ -14,8 +14,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
+    extend_schema_serializer,
     extend_schema_view,
-    inline_serializer,
 )
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -144,6 +144,10 @@ class PartnerAPIMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if request.method.lower() not in self.http_method_names or not hasattr(
+            self, request.method.lower()
+        ):
+            self.http_method_not_allowed(request)
         check_query_params(request, self.allowed_query_params())
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -323,6 +327,14 @@ class ChangeEventSerializer(serializers.Serializer):
         return event.cursor.encode()
 
 
+@extend_schema_serializer(many=False)
+class ChangeFeedSerializer(serializers.Serializer):
+    events = ChangeEventSerializer(many=True)
+    next_cursor = serializers.CharField(help_text="Pass as `since` next time.")
+    has_more = serializers.BooleanField()
+    next = serializers.URLField(help_text="The next request to make.")
+
+
 CHANGES_LIMIT_MAX = 500
 
 
@@ -342,15 +354,7 @@ CHANGES_LIMIT_MAX = 500
                 description=f"Events per answer (1–{CHANGES_LIMIT_MAX}, default 100).",
             ),
         ],
-        responses=inline_serializer(
-            "ChangeFeed",
-            {
-                "events": ChangeEventSerializer(many=True),
-                "next_cursor": serializers.CharField(help_text="Pass as `since` next time."),
-                "has_more": serializers.BooleanField(),
-                "next": serializers.URLField(help_text="The next request to make."),
-            },
-        ),
+        responses=ChangeFeedSerializer,
         tags=["changes"],
     )
 )

@@ -27,7 +27,7 @@ class PartnerKeyRateThrottle(SimpleRateThrottle):
         key = partner_key(request)
         if key is None:
             return True
-        self.rate = key.rate
+        self.rate = key.throttle_rate or self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
 
