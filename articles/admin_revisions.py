@@ -243,7 +243,10 @@ class ArticleRevisionAdminMixin:
     def deleted_view(self, request):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        paginator = Paginator(revisions.deleted_articles(), self.revisions_per_page)
+        deleted = revisions.deleted_articles()
+        if not self._sees_all(request.user):
+            deleted = deleted.filter(created_by=request.user)
+        paginator = Paginator(deleted, self.revisions_per_page)
         context = self._context(
             request,
             title="Deleted articles",
@@ -265,6 +268,12 @@ class ArticleRevisionAdminMixin:
         self._report_restore(request, result, f"Restored “{result.article}”")
         return HttpResponseRedirect(
             reverse("admin:articles_article_change", args=[result.article.pk])
+        )
+
+    @staticmethod
+    def _sees_all(user):
+        return user.has_perm("articles.edit_any_article") or user.has_perm(
+            "articles.publish_article"
         )
 
     def _report_restore(self, request, result, done):

@@ -42,8 +42,7 @@ from types import SimpleNamespace
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import F, OuterRef, Subquery, Window
-from django.db.models.functions import Lead
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape
@@ -395,38 +394,35 @@ def published_revisions(article):
     A revision was public when its status was published, its publication time has come, and
     no later revision replaced it before that time. No editor identities or e-mail addresses.
     """
-    rows = (
+    rows = list(
         HistoricalArticle()
         .objects.filter(id=article.pk)
-        .annotate(
-            next_date=Window(
-                Lead("history_date"), order_by=[F("history_date").asc(), F("history_id").asc()]
-            )
-        )
-        .order_by("-history_date", "-history_id")
+        .defer("history_user")
+        .order_by("history_date", "history_id")
     )
     now = timezone.now()
-    result = []
-    for row in rows:
+    result, state = [], EMPTY_STATE
+    for row, following in zip(rows, [*rows[1:], None], strict=True):
+        state = row.inline_state if row.inline_state is not None else state  # bulk rows inherit
         if row.history_type == "-" or row.status != Article.Status.PUBLISHED:
             continue
         if row.published_at is None or row.published_at > now:
             continue
-        if row.next_date is not None and row.next_date <= row.published_at:
-            continue
+        if following is not None and following.history_date <= row.published_at:
+            continue  # replaced before it went live
         result.append(
             PublishedRevision(
                 history_id=row.history_id,
                 revision_date=row.history_date,
                 change_reason=_EMAIL.sub("[e-mail removed]", row.history_change_reason or ""),
-                fields=public_fields(row),
+                fields=public_fields(row, state),
             )
         )
+    result.reverse()
     return result
 
 
-def public_fields(row):
-    state = row.inline_state if row.inline_state is not None else resolved_state(row)
+def public_fields(row, state):
     values = {name: getattr(row, name) for name in PUBLIC_FIELDS}
     values["authors"] = [author["label"] for author in state.get("authors", [])]
     values["topics"] = sorted(topic["label"] for topic in state.get("topics", []))

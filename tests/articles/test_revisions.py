@@ -593,3 +593,31 @@ def test_commands_act_as_the_named_user_or_else_the_system_user(editor):
     assert rows[0].history_user.username == revisions.SYSTEM_USERNAME
     assert not rows[0].history_user.is_active
     assert rows[-1].history_user == editor
+
+
+def test_published_revisions_reads_one_query_and_bulk_rows_keep_their_inline_rows(
+    django_assert_max_num_queries,
+):
+    article = make_article(authors=[make_author(name="Ana")])
+    for number in range(5):
+        article.summary = f"Summary {number}"
+        bulk_update_with_history([article], Article, ["summary"])
+
+    with django_assert_max_num_queries(1):
+        published = revisions.published_revisions(article)
+
+    assert [r.fields["summary"] for r in published][:2] == ["Summary 4", "Summary 3"]
+    assert len(published) == 6
+    assert all(r.fields["authors"] == ["Ana"] for r in published)
+
+
+def test_contributors_see_only_their_own_deleted_articles(client, contributor):
+    mine = make_draft(title="My deleted draft", created_by=contributor)
+    theirs = make_draft(title="Their deleted draft")
+    mine.delete()
+    theirs.delete()
+    client.force_login(contributor)
+
+    response = client.get(reverse("admin:articles_article_deleted"))
+
+    assert [row.title for row in response.context["page"].object_list] == ["My deleted draft"]
