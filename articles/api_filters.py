@@ -14,21 +14,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from cpc_site.api_errors import InvalidParameters
 
 from .models import Article, Author, Topic
-
-try:
-    from .search import search_articles
-except ImportError:  # the site's full-text search has not landed yet
-
-    def search_articles(queryset, query):
-        from django.db.models import Q
-
-        words = query.split()
-        for word in words:
-            queryset = queryset.filter(
-                Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word)
-            )
-        return queryset
-
+from .search import search_articles
 
 ORDERINGS = {
     "-published_at": ("-published_at", "-pk"),

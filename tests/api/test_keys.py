@@ -144,3 +144,33 @@ def test_admin_creates_a_key_once_and_shows_usage(client):
     change = client.get(f"/admin/partners/partnerkey/{key.pk}/change/")
     assert change.status_code == 200
     assert f"{timezone.localdate().isoformat()}: 42" in change.content.decode()
+
+
+def test_create_partner_key_command_prints_a_working_key():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command(
+        "create_partner_key",
+        partner="CLI Partner",
+        scope=["revisions"],
+        rate="10/minute",
+        stdout=out,
+    )
+    secret = out.getvalue().strip()
+    key = PartnerKey.objects.get_from_key(secret)
+    assert (key.partner, key.scopes, key.throttle_rate) == (
+        "CLI Partner",
+        ["revisions"],
+        "10/minute",
+    )
+
+
+def test_create_partner_key_command_refuses_a_bad_rate():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError):
+        call_command("create_partner_key", partner="CLI Partner", rate="lots")
+    assert not PartnerKey.objects.exists()
