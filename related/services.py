@@ -9,6 +9,7 @@ author, plus the most recent published articles), never at the whole corpus.
 import math
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Max, Q
@@ -22,10 +23,12 @@ from .models import HiddenSuggestion, RelatedLink, Suggestion
 # hiding, pinning or unpublishing one still leaves enough to fill the block.
 STORED_SUGGESTIONS = 10
 # Candidate pool per computation: articles sharing a topic / an author, and the most recent.
-POOL_PER_SOURCE = 300
-RECENT_POOL = 300
+POOL_PER_SOURCE = 150
+RECENT_POOL = 150
 # How many other articles get their suggestions recomputed when one article changes.
-AFFECTED_LIMIT = 20
+AFFECTED_LIMIT = 12
+# Articles whose features one refresh or rebuild keeps in memory at most (about 1 KB each).
+FEATURE_CACHE_SIZE = 5000
 # Words of an article (the most distinctive first) sent to PostgreSQL full-text ranking.
 FULLTEXT_TERMS = 8
 
@@ -64,15 +67,15 @@ def _term_counts(article):
     return counts
 
 
-def _cosine(a, b):
-    if not a or not b:
-        return 0.0
-    dot = sum(weight * b[term] for term, weight in a.items() if term in b)
+def _text_similarity(own_vector, own_norm, terms, idf):
+    """Cosine of tf-idf vectors; the candidate's norm only when it shares a word."""
+    dot = sum(
+        weight * terms[term] * idf[term] for term, weight in own_vector.items() if term in terms
+    )
     if not dot:
         return 0.0
-    return dot / (
-        math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values()))
-    )
+    norm = math.sqrt(sum((count * idf[term]) ** 2 for term, count in terms.items()))
+    return dot / (own_norm * norm)
 
 
 def _set_cosine(a, b):
@@ -108,16 +111,56 @@ def _candidate_ids(article, topic_ids, author_ids):
     return ids - excluded
 
 
-def _grouped(model, field, article_ids):
-    groups = {}
-    for article_id, value in model.objects.filter(article_id__in=article_ids).values_list(
-        "article_id", field
-    ):
-        groups.setdefault(article_id, set()).add(value)
-    return groups
+@dataclass(frozen=True)
+class Features:
+    """What scoring needs to know of one article."""
+
+    pk: int
+    published_at: object
+    terms: Counter
+    topics: frozenset
+    authors: frozenset
 
 
-def _fulltext_ranks(article, candidate_ids, terms):
+class FeatureCache:
+    """Features of articles, read in bulk and kept for one refresh (neighbours share pools)."""
+
+    def __init__(self, max_size=FEATURE_CACHE_SIZE):
+        self._features = {}
+        self.max_size = max_size
+
+    def get(self, ids):
+        missing = [pk for pk in ids if pk not in self._features]
+        if len(self._features) + len(missing) > self.max_size:
+            self._features = {pk: self._features[pk] for pk in ids if pk in self._features}
+            missing = [pk for pk in ids if pk not in self._features]
+        for start in range(0, len(missing), 500):
+            self._load(missing[start : start + 500])
+        return {pk: self._features[pk] for pk in ids if pk in self._features}
+
+    def _load(self, ids):
+        topics, authors = {}, {}
+        for article_id, topic_id in ArticleTopic.objects.filter(article_id__in=ids).values_list(
+            "article_id", "topic_id"
+        ):
+            topics.setdefault(article_id, set()).add(topic_id)
+        for article_id, author_id in ArticleAuthor.objects.filter(article_id__in=ids).values_list(
+            "article_id", "author_id"
+        ):
+            authors.setdefault(article_id, set()).add(author_id)
+        for article in Article.objects.filter(pk__in=ids).only(
+            "pk", "title", "dek", "summary", "published_at"
+        ):
+            self._features[article.pk] = Features(
+                pk=article.pk,
+                published_at=article.published_at,
+                terms=_term_counts(article),
+                topics=frozenset(topics.get(article.pk, ())),
+                authors=frozenset(authors.get(article.pk, ())),
+            )
+
+
+def _fulltext_ranks(candidate_ids, terms):
     """PostgreSQL full-text rank of each candidate against the article's words, scaled to 0..1."""
     from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
@@ -141,57 +184,46 @@ def _fulltext_ranks(article, candidate_ids, terms):
     return {pk: rank / top for pk, rank in ranks.items()}
 
 
-def score_candidates(article):
-    """[(score, candidate)] for `article`, best first, deterministic for the same data."""
-    topic_ids = set(article.article_topics.values_list("topic_id", flat=True))
-    author_ids = set(article.article_authors.values_list("author_id", flat=True))
-    candidate_ids = _candidate_ids(article, topic_ids, author_ids)
-    if not candidate_ids:
+def score_candidates(article, *, cache=None):
+    """[(score, Features)] for `article`, best first, deterministic for the same data."""
+    cache = cache or FeatureCache()
+    own = cache.get([article.pk])[article.pk]
+    candidates = list(cache.get(sorted(_candidate_ids(article, own.topics, own.authors))).values())
+    if not candidates:
         return []
-    candidates = list(
-        Article.objects.filter(pk__in=candidate_ids).only(
-            "pk", "title", "dek", "summary", "published_at"
-        )
-    )
-    topics = _grouped(ArticleTopic, "topic_id", candidate_ids)
-    authors = _grouped(ArticleAuthor, "author_id", candidate_ids)
 
     # Inverse document frequency over the pool, so words every article uses count for little.
-    own_terms = _term_counts(article)
-    term_counts = {c.pk: _term_counts(c) for c in candidates}
     frequency = Counter()
-    for counts in term_counts.values():
-        frequency.update(counts.keys())
+    for candidate in candidates:
+        frequency.update(candidate.terms.keys())
     size = len(candidates) + 1
-
-    def weighted(counts):
-        return {
-            term: count * math.log((size + 1) / (frequency[term] + 1 + (term in own_terms)))
-            for term, count in counts.items()
-        }
-
-    own_vector = weighted(own_terms)
+    idf = {
+        term: math.log((size + 1) / (frequency[term] + 1 + (term in own.terms)))
+        for term in frequency.keys() | own.terms.keys()
+    }
+    own_vector = {term: count * idf[term] for term, count in own.terms.items()}
+    own_norm = math.sqrt(sum(weight * weight for weight in own_vector.values()))
     # ts_rank knows no corpus statistics: ask PostgreSQL about the distinctive words only.
     distinctive = sorted(own_vector, key=lambda term: (-own_vector[term], term))[:FULLTEXT_TERMS]
     distinctive = [term for term in distinctive if own_vector[term] > 0]
     ranks = (
-        _fulltext_ranks(article, candidate_ids, distinctive)
+        _fulltext_ranks([c.pk for c in candidates], distinctive)
         if connection.vendor == "postgresql"
         else {}
     )
-    reference = article.published_at or max(c.published_at for c in candidates)
+    reference = own.published_at or max(c.published_at for c in candidates)
     newest = max(c.published_at for c in candidates)
 
     scored = []
     for candidate in candidates:
-        text = _cosine(own_vector, weighted(term_counts[candidate.pk]))
+        text = _text_similarity(own_vector, own_norm, candidate.terms, idf)
         if ranks:
             text = (text + ranks.get(candidate.pk, 0.0)) / 2
         closeness = 1 / (1 + abs((reference - candidate.published_at).days) / 180)
         freshness = 1 / (1 + (newest - candidate.published_at).days / 365)
         score = (
-            WEIGHTS["topics"] * _set_cosine(topic_ids, topics.get(candidate.pk, set()))
-            + WEIGHTS["authors"] * _set_cosine(author_ids, authors.get(candidate.pk, set()))
+            WEIGHTS["topics"] * _set_cosine(own.topics, candidate.topics)
+            + WEIGHTS["authors"] * _set_cosine(own.authors, candidate.authors)
             + WEIGHTS["text"] * text
             + WEIGHTS["recency"] * (closeness + freshness) / 2
         )
@@ -200,11 +232,11 @@ def score_candidates(article):
     return scored
 
 
-def _store_suggestions(article):
-    best = score_candidates(article)[:STORED_SUGGESTIONS]
+def _store_suggestions(article, *, cache=None):
+    best = score_candidates(article, cache=cache)[:STORED_SUGGESTIONS]
     Suggestion.objects.filter(article=article).delete()
     Suggestion.objects.bulk_create(
-        Suggestion(article=article, suggested=candidate, score=score, rank=rank)
+        Suggestion(article=article, suggested_id=candidate.pk, score=score, rank=rank)
         for rank, (score, candidate) in enumerate(best)
     )
     invalidate_content()  # bulk_create sends no signals: retire cached pages ourselves
@@ -247,22 +279,24 @@ def affected_article_ids(article, *, limit=AFFECTED_LIMIT):
 @transaction.atomic
 def refresh_suggestions(*, article):
     """Recompute and store the suggestions of `article` and of the articles it affects."""
-    _store_suggestions(article)
+    cache = FeatureCache()
+    _store_suggestions(article, cache=cache)
     for other in Article.objects.filter(pk__in=affected_article_ids(article)).order_by("pk"):
-        _store_suggestions(other)
+        _store_suggestions(other, cache=cache)
 
 
 @transaction.atomic
-def rebuild_article_suggestions(*, article):
-    """Recompute the suggestions of `article` alone (used by the full rebuild)."""
-    _store_suggestions(article)
+def rebuild_article_suggestions(*, article, cache=None):
+    """Recompute the suggestions of `article` alone (the full rebuild passes one `cache`)."""
+    _store_suggestions(article, cache=cache)
 
 
 @transaction.atomic
 def refresh_after_delete(*, article_ids):
     """After articles are deleted, refill the blocks of the articles that suggested them."""
+    cache = FeatureCache()
     for other in Article.objects.filter(pk__in=article_ids).order_by("pk"):
-        _store_suggestions(other)
+        _store_suggestions(other, cache=cache)
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from articles.models import Article
-from related.services import rebuild_article_suggestions
+from related.services import FeatureCache, rebuild_article_suggestions
 
 
 class Command(BaseCommand):
@@ -19,6 +19,7 @@ class Command(BaseCommand):
         total = Article.objects.count()
         ids = Article.objects.order_by("pk").values_list("pk", flat=True)
         progress = ProgressBar(self.stdout, total)
+        cache = FeatureCache()  # bounded: it forgets old entries past its size
         done = 0
         last_pk = 0
         while True:
@@ -27,7 +28,7 @@ class Command(BaseCommand):
             if not chunk:
                 break
             for article in Article.objects.filter(pk__in=chunk).order_by("pk"):
-                rebuild_article_suggestions(article=article)
+                rebuild_article_suggestions(article=article, cache=cache)
                 done += 1
                 progress.update(done)
             last_pk = chunk[-1]
