@@ -125,9 +125,12 @@ class Features:
 class FeatureCache:
     """Features of articles, read in bulk and kept for one refresh (neighbours share pools)."""
 
-    def __init__(self, max_size=FEATURE_CACHE_SIZE):
+    def __init__(self, max_size=None):
         self._features = {}
-        self.max_size = max_size
+        self.max_size = max_size or FEATURE_CACHE_SIZE
+
+    def __len__(self):
+        return len(self._features)
 
     def get(self, ids):
         missing = [pk for pk in ids if pk not in self._features]

@@ -85,3 +85,25 @@ def test_rebuild_reads_article_ids_in_bounded_chunks(corpus):
         if '"articles_article"."id" >' in q["sql"] and q["sql"].endswith("LIMIT 3")
     ]
     assert len(id_reads) == 4  # 3 + 3 + 2 + the empty read that ends the loop
+
+
+def test_rebuild_gives_the_same_result_when_its_feature_cache_must_forget(corpus, monkeypatch):
+    from related import services
+
+    call_command("rebuild_suggestions", stdout=io.StringIO())
+    whole = stored()
+    sizes = []
+    original_get = services.FeatureCache.get
+
+    def get(self, ids):
+        found = original_get(self, ids)
+        sizes.append((len(self), len(ids)))
+        return found
+
+    monkeypatch.setattr(services, "FEATURE_CACHE_SIZE", 4)
+    monkeypatch.setattr(services.FeatureCache, "get", get)
+    call_command("rebuild_suggestions", stdout=io.StringIO())
+    assert stored() == whole
+    # Never more than the size, or than the one candidate pool in hand when that is larger.
+    assert all(held <= max(4, asked) for held, asked in sizes)
+    assert any(held < 8 for held, _ in sizes[8:])  # it did forget
