@@ -167,19 +167,32 @@ class PartnerAPIMixin:
         self.last_modified = max(times) if times else None
 
 
-FIELDS_PARAMETER = OpenApiParameter(
-    "fields",
-    {"type": "array", "items": {"type": "string", "enum": ArticleDetailSerializer.Meta.fields}},
-    OpenApiParameter.QUERY,
-    style="form",
-    explode=False,
-    description="Sparse fields: only these fields of each article, e.g. `title,slug,authors`.",
-)
+def fields_parameter(serializer_class):
+    return OpenApiParameter(
+        "fields",
+        {
+            "type": "array",
+            "items": {"type": "string", "enum": serializer_class.Meta.fields},
+            "minItems": 1,
+        },
+        OpenApiParameter.QUERY,
+        style="form",
+        explode=False,
+        description="Sparse fields: only these fields of each article, e.g. `title,slug,authors`.",
+    )
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List articles", parameters=[FIELDS_PARAMETER], tags=["articles"]),
-    retrieve=extend_schema(summary="One article", parameters=[FIELDS_PARAMETER], tags=["articles"]),
+    list=extend_schema(
+        summary="List articles",
+        parameters=[fields_parameter(ArticleSummarySerializer)],
+        tags=["articles"],
+    ),
+    retrieve=extend_schema(
+        summary="One article",
+        parameters=[fields_parameter(ArticleDetailSerializer)],
+        tags=["articles"],
+    ),
 )
 class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
     """Published articles; with the embargo scope also scheduled ones (`embargoed_until`)."""

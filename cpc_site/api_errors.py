@@ -172,7 +172,13 @@ class ProblemAutoSchema(AutoSchema):
 
 
 def postprocess_schema(result, generator, request, public):
-    """Article fields are optional in the schema because `fields=` may select a subset."""
+    """State what the strict parameter check enforces; article fields may be sparse."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "query" and schema.get("type") == "string":
+                    schema.setdefault("minLength", 1)  # an empty parameter is a 400
     for name, schema in result.get("components", {}).get("schemas", {}).items():
         if name in {"ArticleSummary", "ArticleDetail"}:
             schema.pop("required", None)
