@@ -199,3 +199,11 @@ def test_cors_is_open_for_get(api):
     assert preflight.status_code == 200
     assert "GET" in preflight["Access-Control-Allow-Methods"]
     assert "authorization" in preflight["Access-Control-Allow-Headers"]
+
+
+def test_head_answers_like_get_without_a_body(api):
+    make_article()
+    response = api.head("/api/v1/articles/")
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response["Last-Modified"]
