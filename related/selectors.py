@@ -83,6 +83,7 @@ def editor_overview(article):
         .order_by("rank", "pk")
     )
     free = max(block_size() - curated_live, 0)
+    dead = dead_link_count(article)
     return {
         "suggestions": [
             {"article": s.suggested, "score": s.score, "in_block": index < free}
@@ -94,7 +95,7 @@ def editor_overview(article):
             .select_related("hidden")
             .order_by("hidden__title")
         ],
-        "dead_links": dead_link_count(article),
-        "dead_link_message": dead_link_message(dead_link_count(article)),
+        "dead_links": dead,
+        "dead_link_message": dead_link_message(dead),
         "block_size": block_size(),
     }
