@@ -621,3 +621,13 @@ def test_contributors_see_only_their_own_deleted_articles(client, contributor):
     response = client.get(reverse("admin:articles_article_deleted"))
 
     assert [row.title for row in response.context["page"].object_list] == ["My deleted draft"]
+
+
+def test_the_change_note_is_on_the_form_after_the_inlines(admin_client):
+    article = make_article()
+
+    content = admin_client.get(change_url(article)).content.decode()
+
+    assert content.count('name="change_note"') == 1
+    assert content.count('name="edited_version"') == 1
+    assert content.index('name="change_note"') > content.index("sources-TOTAL_FORMS")
