@@ -21,6 +21,7 @@ from django.core.files.storage import InMemoryStorage, default_storage
 from django.db import DatabaseError, models, transaction
 from django.db.models import Q
 from django.utils.functional import empty
+from simple_history.utils import bulk_create_with_history
 
 from articles.images import validate_image_file
 from articles.models import (
@@ -132,6 +133,7 @@ class ImportReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     ignored: Counter = field(default_factory=Counter)  # what the source had that is not content
+    notes: list[str] = field(default_factory=list)
 
     def add(self, kind, outcome, position="", reason=""):
         self.counts.setdefault(kind, Counter())[outcome] += 1
@@ -164,6 +166,9 @@ class ImportReport:
             if rows:
                 lines.append(f"{title}:")
                 lines.extend(f"  {position}: {reason}" for position, reason in rows)
+        if self.notes:
+            lines.append("Notes:")
+            lines.extend(f"  {note}" for note in self.notes)
         return "\n".join(lines)
 
 
@@ -238,6 +243,16 @@ class ContentWriter:
         self.after_publish = after_publish
         self._cache = {}  # (model, key) -> instance, only for committed items
         self._staged = {}  # entries made by the item being written
+        self._known_keys = None  # import keys of existing articles, for the current batch
+        self._pending_links_exist = True
+
+    def prepare_batch(self, items):
+        """Look up a batch's existing articles and pending links at once (fewer queries)."""
+        keys = [i.key for i in items if isinstance(i, ArticleItem) and not i.lookup]
+        self._known_keys = set(
+            Article.objects.filter(import_key__in=keys).values_list("import_key", flat=True)
+        )
+        self._pending_links_exist = PendingRelatedLink.objects.exists()
 
     # Public entry points: each item in its own transaction.
 
@@ -398,7 +413,13 @@ class ContentWriter:
 
     def _write_article_rows(self, item):
         lookup = item.lookup or {"import_key": item.key}
-        article = Article.objects.filter(**lookup).first()
+        known = self._known_keys
+        if item.lookup or known is None or item.key in known:
+            article = Article.objects.filter(**lookup).first()
+        else:
+            article = None
+        if known is not None and not item.lookup:
+            known.add(item.key)  # a repeated key in the same batch is looked up
         if article is not None and self.on_existing == "skip":
             return "skipped", article
         authors = [self._author(a) for a in _unique_by_key(item.authors)]
@@ -416,7 +437,7 @@ class ContentWriter:
             self._set_authors(article, authors)
             self._set_topics(article, topics)
             self._set_children(article, item)
-            self._add_legacy_paths(article, item)
+            self._add_legacy_paths(article, item, new=True)
             self._set_related(article, item.related)
             self._resolve_pending_links(article)
             return "created", article
@@ -473,15 +494,23 @@ class ContentWriter:
         if replace:
             for link in article.article_authors.all():
                 self._stamp(link).delete()
-        for order, author in enumerate(authors):
-            self._stamp(ArticleAuthor(article=article, author=author, order=order)).save()
+        self._bulk_create(
+            ArticleAuthor,
+            [ArticleAuthor(article=article, author=a, order=n) for n, a in enumerate(authors)],
+        )
 
     def _set_topics(self, article, topics, replace=False):
         if replace:
             for link in article.article_topics.all():
                 self._stamp(link).delete()
-        for topic in topics:
-            self._stamp(ArticleTopic(article=article, topic=topic)).save()
+        self._bulk_create(ArticleTopic, [ArticleTopic(article=article, topic=t) for t in topics])
+
+    def _bulk_create(self, model, rows):
+        """Insert rows and their history rows in two queries (the revision is recorded once)."""
+        if rows:
+            bulk_create_with_history(
+                rows, model, default_user=self.user, default_change_reason=CHANGE_REASON
+            )
 
     # Sources and public corrections (JSON carries them; other formats leave them alone)
 
@@ -513,11 +542,11 @@ class ContentWriter:
 
     # Old addresses
 
-    def _missing_legacy_paths(self, article, item):
+    def _missing_legacy_paths(self, article, item, *, new=False):
         current = article.get_absolute_url()
         paths = {p for p in item.legacy_paths if p and p != "/" and p != current}
-        if not paths:
-            return set()
+        if not paths or new:
+            return paths
         taken = set(
             LegacyPath.objects.filter(path__in=paths, article=article).values_list(
                 "path", flat=True
@@ -525,15 +554,17 @@ class ContentWriter:
         )
         return paths - taken
 
-    def _add_legacy_paths(self, article, item):
-        for path in sorted(self._missing_legacy_paths(article, item)):
-            other = LegacyPath.objects.filter(path=path).select_related("article").first()
-            if other is not None:
-                self.report.warn(
-                    item.position, f"old address {path} already redirects to “{other.article}”"
-                )
-                continue
-            LegacyPath.objects.create(path=path, article=article)
+    def _add_legacy_paths(self, article, item, *, new=False):
+        missing = self._missing_legacy_paths(article, item, new=new)
+        if not missing:
+            return
+        taken = LegacyPath.objects.filter(path__in=missing).select_related("article")
+        for other in taken:
+            self.report.warn(
+                item.position, f"old address {other.path} already redirects to “{other.article}”"
+            )
+        free = sorted(missing - {other.path for other in taken})
+        LegacyPath.objects.bulk_create(LegacyPath(path=path, article=article) for path in free)
 
     # Related links: curated links when the target exists, pending links until it does
 
@@ -588,12 +619,15 @@ class ContentWriter:
                 RelatedLink(from_article=article, to_article_id=target_id, order=order)
             ).save()
         for title, key, order in pending:
+            self._pending_links_exist = True
             PendingRelatedLink.objects.create(
                 from_article=article, target_title=title[:300], target_key=key[:300], order=order
             )
 
     def _resolve_pending_links(self, article):
         """Links that waited for this article (by title, key or slug) become curated links."""
+        if not self._pending_links_exist:
+            return
         query = Q(target_title__iexact=article.title) | Q(target_key=f"slug:{article.slug}")
         if article.import_key:
             query |= Q(target_key=article.import_key)
@@ -622,7 +656,14 @@ def _row(instance, rows):
 
 
 def _validate(article):
-    article.full_clean(exclude=["slug", "body", "hero_image", "created_by"], validate_unique=False)
+    """Field rules in Python; uniqueness and constraints are the database's (one query less)."""
+    article.full_clean(
+        exclude=["slug", "body", "hero_image", "created_by"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    if article.status == Article.Status.PUBLISHED and article.published_at is None:
+        raise ItemError("a published article needs a publication date")
 
 
 def validation_text(error):
