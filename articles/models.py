@@ -304,11 +304,7 @@ class Article(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.body = sanitize_html(self.body)
-        if not self.slug:
-            self.slug = unique_slug(Article, self.title, instance=self, fallback="article")
-        words = len(html_to_text(self.body).split())
-        self.reading_time = max(1, math.ceil(words / WORDS_PER_MINUTE))
+        self.derive_fields()
         if not self._state.adding:
             self.version += 1  # an open edit form of an older version is now stale
             if kwargs.get("update_fields") is not None:
@@ -317,6 +313,14 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:article-detail", kwargs={"slug": self.slug})
+
+    def derive_fields(self):
+        """The fields save() derives: sanitised body, slug, reading time (bulk writers call it)."""
+        self.body = sanitize_html(self.body)
+        if not self.slug:
+            self.slug = unique_slug(Article, self.title, instance=self, fallback="article")
+        words = len(html_to_text(self.body).split())
+        self.reading_time = max(1, math.ceil(words / WORDS_PER_MINUTE))
 
     @property
     def is_live(self):
