@@ -140,3 +140,10 @@ def test_recent_events_wait_for_the_settle_time(api, settings):
 def test_a_bad_cursor_is_a_400_naming_since(api):
     for bad in ("abc", "MTIz", "!!!", "OTk5OTk5OTk5OTk5OTk5OTk5OTk5OS4xLjA"):
         assert_problem(api.get(f"/api/v1/changes/?since={bad}"), 400, "invalid_parameter", "since")
+
+
+def test_the_feed_is_revalidated_on_every_poll(api):
+    make_article()
+    response = api.get("/api/v1/changes/")
+    assert "no-cache" in response["Cache-Control"]
+    assert api.get("/api/v1/changes/", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
