@@ -11,8 +11,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import connection, transaction
 from django.db.models import Max, Q
+from django.db.models.expressions import Col
 
 from articles.models import Article, ArticleAuthor, ArticleTopic
 from cpc_site.caching import invalidate_content
@@ -31,6 +33,9 @@ AFFECTED_LIMIT = 12
 FEATURE_CACHE_SIZE = 5000
 # Words of an article (the most distinctive first) sent to PostgreSQL full-text ranking.
 FULLTEXT_TERMS = 8
+# PostgreSQL: full-text matches looked at (newest first), and how many of the best join the pool.
+FULLTEXT_MATCHES = 1000
+FULLTEXT_POOL = 50
 
 WEIGHTS = {"topics": 3.0, "authors": 1.5, "text": 4.0, "recency": 0.5}
 
@@ -103,12 +108,56 @@ def _candidate_ids(article, topic_ids, author_ids):
             .distinct()[:POOL_PER_SOURCE]
         )
     ids.update(live.order_by("-published_at", "-pk").values_list("pk", flat=True)[:RECENT_POOL])
-    excluded = set(
-        HiddenSuggestion.objects.filter(article=article).values_list("hidden_id", flat=True)
-    ) | set(
-        RelatedLink.objects.filter(from_article=article).values_list("to_article_id", flat=True)
+    return ids - _excluded_ids(article)
+
+
+def _excluded_ids(article):
+    """Never suggested for `article`: itself, what editors hid, what they already link to."""
+    return (
+        {article.pk}
+        | set(HiddenSuggestion.objects.filter(article=article).values_list("hidden_id", flat=True))
+        | set(
+            RelatedLink.objects.filter(from_article=article).values_list("to_article_id", flat=True)
+        )
     )
-    return ids - excluded
+
+
+def _stored_search_vector():
+    """PostgreSQL's `search_vector` column of articles (kept by triggers, GIN-indexed)."""
+    field = SearchVectorField()
+    field.set_attributes_from_name("search_vector")
+    field.model = Article
+    return Col(Article._meta.db_table, field)
+
+
+def _fulltext_candidate_ids(terms, known_ids):
+    """PostgreSQL only: the live articles anywhere in the corpus that best match the article's
+    distinctive words, through the GIN index, so similar older articles are found too."""
+    if not terms:
+        return []
+    query = _any_of(terms)
+    matches = (
+        Article.objects.published()
+        .alias(document=_stored_search_vector())
+        .filter(document=query)
+        .exclude(pk__in=known_ids)
+        .order_by("-published_at", "-pk")
+        .values("pk")[:FULLTEXT_MATCHES]
+    )
+    return list(
+        Article.objects.filter(pk__in=matches)
+        .annotate(match_rank=SearchRank(_stored_search_vector(), query))
+        .order_by("-match_rank", "-published_at", "-pk")
+        .values_list("pk", flat=True)[:FULLTEXT_POOL]
+    )
+
+
+def _any_of(terms):
+    query = None
+    for term in sorted(terms):
+        part = SearchQuery(term, config="english")
+        query = part if query is None else query | part
+    return query
 
 
 @dataclass(frozen=True)
@@ -165,14 +214,9 @@ class FeatureCache:
 
 def _fulltext_ranks(candidate_ids, terms):
     """PostgreSQL full-text rank of each candidate against the article's words, scaled to 0..1."""
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
     if not terms or not candidate_ids:
         return {}
-    query = None
-    for term in sorted(terms):
-        part = SearchQuery(term, config="english")
-        query = part if query is None else query | part
+    query = _any_of(terms)
     vector = (
         SearchVector("title", weight="A", config="english")
         + SearchVector("dek", weight="B", config="english")
@@ -187,15 +231,9 @@ def _fulltext_ranks(candidate_ids, terms):
     return {pk: rank / top for pk, rank in ranks.items()}
 
 
-def score_candidates(article, *, cache=None):
-    """[(score, Features)] for `article`, best first, deterministic for the same data."""
-    cache = cache or FeatureCache()
-    own = cache.get([article.pk])[article.pk]
-    candidates = list(cache.get(sorted(_candidate_ids(article, own.topics, own.authors))).values())
-    if not candidates:
-        return []
-
-    # Inverse document frequency over the pool, so words every article uses count for little.
+def _weigh(own, candidates):
+    """Inverse document frequency over the pool (words every article uses count for little),
+    and the article's own tf-idf vector."""
     frequency = Counter()
     for candidate in candidates:
         frequency.update(candidate.terms.keys())
@@ -204,16 +242,34 @@ def score_candidates(article, *, cache=None):
         term: math.log((size + 1) / (frequency[term] + 1 + (term in own.terms)))
         for term in frequency.keys() | own.terms.keys()
     }
-    own_vector = {term: count * idf[term] for term, count in own.terms.items()}
+    return idf, {term: count * idf[term] for term, count in own.terms.items()}
+
+
+def _distinctive(vector):
+    best = sorted(vector, key=lambda term: (-vector[term], term))[:FULLTEXT_TERMS]
+    return [term for term in best if vector[term] > 0]
+
+
+def score_candidates(article, *, cache=None):
+    """[(score, Features)] for `article`, best first, deterministic for the same data."""
+    cache = cache or FeatureCache()
+    own = cache.get([article.pk])[article.pk]
+    candidates = list(cache.get(sorted(_candidate_ids(article, own.topics, own.authors))).values())
+    if not candidates:
+        return []
+
+    idf, own_vector = _weigh(own, candidates)
+    ranks = {}
+    if connection.vendor == "postgresql":
+        # ts_rank knows no corpus statistics: ask PostgreSQL about the distinctive words only.
+        distinctive = _distinctive(own_vector)
+        known = {c.pk for c in candidates} | _excluded_ids(article)
+        extra = _fulltext_candidate_ids(distinctive, known)
+        if extra:
+            candidates += cache.get(extra).values()
+            idf, own_vector = _weigh(own, candidates)
+        ranks = _fulltext_ranks([c.pk for c in candidates], _distinctive(own_vector))
     own_norm = math.sqrt(sum(weight * weight for weight in own_vector.values()))
-    # ts_rank knows no corpus statistics: ask PostgreSQL about the distinctive words only.
-    distinctive = sorted(own_vector, key=lambda term: (-own_vector[term], term))[:FULLTEXT_TERMS]
-    distinctive = [term for term in distinctive if own_vector[term] > 0]
-    ranks = (
-        _fulltext_ranks([c.pk for c in candidates], distinctive)
-        if connection.vendor == "postgresql"
-        else {}
-    )
     reference = own.published_at or max(c.published_at for c in candidates)
     newest = max(c.published_at for c in candidates)
 

@@ -180,3 +180,25 @@ def test_drafts_get_suggestions_for_their_preview_but_are_never_suggested(energy
     assert suggested(draft) == [live.title]
     assert suggested(live) == []
     assert Article.objects.published().filter(pk=draft.pk).exists() is False
+
+
+def test_on_postgresql_full_text_finds_similar_articles_beyond_the_bounded_pool(monkeypatch):
+    """SQLite scores a bounded pool only (shared topics/authors, newest); PostgreSQL also asks
+    its full-text index for the best matches anywhere in the corpus."""
+    from django.db import connection
+
+    monkeypatch.setattr(services, "RECENT_POOL", 2)
+    old = make_article(
+        title="Sturgeon caviar quotas revisited",
+        summary="Caviar quotas and sturgeon stocks.",
+        published_at=timezone.now() - timedelta(days=5 * 365),
+    )
+    for i in range(3):
+        make_article(title=f"Election observers report {i}", summary="Turnout was high.")
+    main = make_article(title="Sturgeon caviar quotas", summary="Quotas for caviar exports.")
+    services.refresh_suggestions(article=main)
+    if connection.vendor == "postgresql":
+        assert suggested(main)[0] == old.title
+    else:
+        assert old.title not in suggested(main)
+        assert len(suggested(main)) == 2
