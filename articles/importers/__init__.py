@@ -194,18 +194,23 @@ def _write_wxr(writer, source, counter):
         return image.file.url if image is not None and image.file else None
 
     for batch in _batches(source.articles(image_url=image_url)):
-        with transaction.atomic():
-            writer.prepare_batch(batch)
-            for item in batch:
-                if isinstance(item, Rejected):
-                    _reject(writer, item)
-                else:
-                    if item.hero_key in missing:
-                        item.warnings.append(
-                            "imported without its featured image (see the failed image)"
-                        )
-                    writer.write_article(item)
-                counter.step()
+        for item in batch:
+            if not isinstance(item, Rejected) and item.hero_key in missing:
+                item.warnings.append("imported without its featured image (see the failed image)")
+        _write_batch(writer, batch, counter)
+
+
+def _write_batch(writer, batch, counter):
+    """New articles together when they all succeed, else (and all others) one by one."""
+    with transaction.atomic():
+        writer.prepare_batch(batch)
+        written = writer.write_new_articles(batch)
+        for item in batch:
+            if isinstance(item, Rejected):
+                _reject(writer, item)
+            elif id(item) not in written:
+                writer.write_article(item)
+            counter.step()
 
 
 def _write_text(writer, source, counter):
@@ -228,10 +233,4 @@ def _write_json(writer, source, counter):
     for topic in source.topics():
         writer.write_topic(topic)
     for batch in _batches(source.articles()):
-        with transaction.atomic():
-            for item in batch:
-                if isinstance(item, Rejected):
-                    _reject(writer, item)
-                else:
-                    writer.write_article(item)
-                counter.step()
+        _write_batch(writer, batch, counter)

@@ -254,6 +254,108 @@ class ContentWriter:
         )
         self._pending_links_exist = PendingRelatedLink.objects.exists()
 
+    # New articles of a batch, written together (the first import of a large export)
+
+    def write_new_articles(self, items):
+        """Create the batch's new, plain articles with a few bulk queries; return those written.
+
+        All or nothing: if any of them fails, none is written and the caller writes each
+        item on its own (its own savepoint), so the bad one is reported with its reason.
+        """
+        fresh = [
+            i
+            for i in items
+            if isinstance(i, ArticleItem)
+            and not i.lookup
+            and self._known_keys is not None
+            and i.key not in self._known_keys
+            and i.related is None
+            and i.sources is None
+            and i.corrections is None
+        ]
+        if len({i.key for i in fresh}) != len(fresh) or len(fresh) < 2:
+            return set()
+        self._staged = {}
+        try:
+            with transaction.atomic():
+                written = self._bulk_new_articles(fresh)
+        except (ItemError, ValidationError, DatabaseError, ValueError, TypeError):
+            self._staged = {}
+            return set()
+        self._cache.update(self._staged)
+        self._staged = {}
+        for item, article in written:
+            self._known_keys.add(item.key)
+            self.report.add("article", "created", item.position)
+            for message in item.warnings:
+                self.report.warn(item.position, message)
+            if article.status == Article.Status.PUBLISHED and self.after_publish:
+                self.after_publish(article)
+        return {id(item) for item, _ in written}
+
+    def _bulk_new_articles(self, items):
+        from articles.revisions import INLINES
+
+        prepared, slugs = [], set()
+        for item in items:
+            authors = list(
+                {a.pk: a for a in map(self._author, _unique_by_key(item.authors))}.values()
+            )
+            topics = list({t.pk: t for t in map(self._topic, _unique_by_key(item.topics))}.values())
+            wanted = dict(item.fields)
+            wanted["hero_image"] = self.image_for(item.hero_key)
+            article = Article(**{"import_key": item.key, **wanted})
+            article.slug = unique_slug(Article, item.slug or wanted.get("title", ""))
+            if article.slug in slugs:
+                raise ItemError("two new articles want the same address")
+            slugs.add(article.slug)
+            _validate(article)
+            article.derive_fields()
+            prepared.append((item, article, authors, topics))
+        Article.objects.bulk_create([article for _, article, _, _ in prepared])
+        inline_rows, author_links, topic_links = [], [], []
+        for _, article, authors, topics in prepared:
+            links = [
+                ArticleAuthor(article=article, author=a, order=n) for n, a in enumerate(authors)
+            ]
+            tagged = [ArticleTopic(article=article, topic=t) for t in topics]
+            author_links.extend(links)
+            topic_links.extend(tagged)
+            inline_rows.append({ArticleAuthor: links, ArticleTopic: tagged})
+        self._bulk_create(ArticleAuthor, author_links)
+        self._bulk_create(ArticleTopic, topic_links)
+        self._bulk_legacy_paths(prepared)
+        if self._pending_links_exist:
+            for _, article, _, _ in prepared:
+                self._resolve_pending_links(article)
+        # One revision per article, with its inline rows, as `articles.revisions` records them.
+        history = Article.history.bulk_history_create(
+            [article for _, article, _, _ in prepared],
+            default_user=self.user,
+            default_change_reason=CHANGE_REASON,
+        )
+        if any(row.pk is None for row in history):
+            raise ValueError("the database did not return the revision ids")
+        for row, rows in zip(history, inline_rows, strict=True):
+            row.inline_state = _inline_state(INLINES, rows)
+        Article.history.model.objects.bulk_update(history, ["inline_state"])
+        return [(item, article) for item, article, _, _ in prepared]
+
+    def _bulk_legacy_paths(self, prepared):
+        wanted = {}
+        for item, article, _, _ in prepared:
+            for path in self._missing_legacy_paths(article, item, new=True):
+                wanted.setdefault(path, (item, article))
+        taken = LegacyPath.objects.filter(path__in=wanted).select_related("article")
+        for other in taken:
+            item, _ = wanted.pop(other.path)
+            self.report.warn(
+                item.position, f"old address {other.path} already redirects to “{other.article}”"
+            )
+        LegacyPath.objects.bulk_create(
+            LegacyPath(path=path, article=article) for path, (_, article) in sorted(wanted.items())
+        )
+
     # Public entry points: each item in its own transaction.
 
     def write_image(self, item):
@@ -644,6 +746,24 @@ class ContentWriter:
                     )
                 ).save()
             pending.delete()
+
+
+def _inline_state(kinds, rows_by_model):
+    """A revision's inline snapshot from rows in memory, ordered as each kind orders them."""
+
+    def value(obj, path):
+        for name in path.split("__"):
+            obj = getattr(obj, name)
+        return obj
+
+    state = {}
+    for kind in kinds:
+        rows = sorted(
+            rows_by_model.get(kind.model, []),
+            key=lambda obj: tuple(value(obj, path) for path in kind.order_by),
+        )
+        state[kind.name] = [kind.snapshot(obj) for obj in rows]
+    return state
 
 
 def _unique_by_key(items):

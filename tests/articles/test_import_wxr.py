@@ -276,6 +276,19 @@ def test_revisions_name_the_system_user_without_user_option(imported):
     assert row.history_user.username == "system"
 
 
+def test_each_new_article_has_one_import_revision_with_its_authors_and_topics(imported):
+    from articles.revisions import inline_state
+
+    for imported_article in Article.objects.all():
+        row = imported_article.history.get()
+        assert (row.history_type, row.history_change_reason) == ("+", "import")
+        assert row.inline_state == inline_state(imported_article)
+        assert row.title == imported_article.title
+    ferries = article("ferries-freight-alat").history.get().inline_state
+    assert [r["label"] for r in ferries["authors"]] == ["Nadia Karimova", "Peter Wells"]
+    assert [r["label"] for r in ferries["topics"]] == ["Middle Corridor", "Ports & Shipping"]
+
+
 def test_unknown_user_is_refused_before_anything_is_written():
     from django.core.management.base import CommandError
 
@@ -300,6 +313,20 @@ def test_published_imports_refresh_related_suggestions(uploads, monkeypatch):
         "grain-caspian-preview",
         "tariffs-trans-caspian",
     ]
+
+
+def test_large_imports_leave_suggestions_to_one_rebuild_and_say_so(uploads, monkeypatch):
+    from articles import importers
+    from related import services
+
+    refreshed = []
+    monkeypatch.setattr(importers, "SUGGESTION_REFRESH_LIMIT", 2)
+    monkeypatch.setattr(
+        services, "refresh_suggestions", lambda *, article: refreshed.append(article.slug)
+    )
+    report = run_import(SITE_WXR, media_dir=str(uploads))
+    assert refreshed == []
+    assert "3 published articles were written: run `manage.py rebuild_suggestions`" in report
 
 
 def test_large_imports_show_a_progress_bar(tmp_path):
