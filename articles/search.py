@@ -41,8 +41,8 @@ MAX_QUERY_LENGTH = 200
 MAX_FALLBACK_TERMS = 8
 # Ranking needs every match's vector. Rank only the most recent matches, so a query that
 # matches half of a large archive stays fast; the planner then walks published_at.
-MAX_RANKED_CANDIDATES = 1000
-SNIPPET_SOURCE_CHARS = 5000
+MAX_RANKED_CANDIDATES = 200
+SNIPPET_SOURCE_CHARS = 1500
 # The fallback ignores the words PostgreSQL's English configuration ignores most often.
 FALLBACK_STOP_WORDS = set(
     "a an and are as at be but by for from has have in is it its of on or that the this "
