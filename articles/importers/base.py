@@ -244,14 +244,17 @@ class ContentWriter:
         self._cache = {}  # (model, key) -> instance, only for committed items
         self._staged = {}  # entries made by the item being written
         self._known_keys = None  # import keys of existing articles, for the current batch
+        self._existing = {}  # those articles, read with their inline rows
         self._pending_links_exist = True
 
     def prepare_batch(self, items):
         """Look up a batch's existing articles and pending links at once (fewer queries)."""
         keys = [i.key for i in items if isinstance(i, ArticleItem) and not i.lookup]
-        self._known_keys = set(
-            Article.objects.filter(import_key__in=keys).values_list("import_key", flat=True)
+        existing = Article.objects.filter(import_key__in=keys).prefetch_related(
+            "article_authors", "article_topics", "legacy_paths"
         )
+        self._existing = {article.import_key: article for article in existing}
+        self._known_keys = set(self._existing)
         self._pending_links_exist = PendingRelatedLink.objects.exists()
 
     # New articles of a batch, written together (the first import of a large export)
@@ -516,7 +519,11 @@ class ContentWriter:
     def _write_article_rows(self, item):
         lookup = item.lookup or {"import_key": item.key}
         known = self._known_keys
-        if item.lookup or known is None or item.key in known:
+        if item.lookup or known is None:
+            article = Article.objects.filter(**lookup).first()
+        elif item.key in self._existing:
+            article = self._existing.pop(item.key)  # read with the batch
+        elif item.key in known:
             article = Article.objects.filter(**lookup).first()
         else:
             article = None
@@ -548,7 +555,7 @@ class ContentWriter:
             wanted.pop(name, None)
         changed = {k: v for k, v in wanted.items() if not _same(getattr(article, k), v)}
         old_slug = article.slug
-        if item.slug:
+        if item.slug and item.slug != article.slug:
             slug = unique_slug(Article, item.slug, instance=article)
             if slug != article.slug:
                 changed["slug"] = slug
@@ -649,12 +656,7 @@ class ContentWriter:
         paths = {p for p in item.legacy_paths if p and p != "/" and p != current}
         if not paths or new:
             return paths
-        taken = set(
-            LegacyPath.objects.filter(path__in=paths, article=article).values_list(
-                "path", flat=True
-            )
-        )
-        return paths - taken
+        return paths - {legacy.path for legacy in article.legacy_paths.all()}
 
     def _add_legacy_paths(self, article, item, *, new=False):
         missing = self._missing_legacy_paths(article, item, new=new)

@@ -67,7 +67,9 @@ SHORTCODE = re.compile(r"\[(/?)([A-Za-z][\w-]*)((?:\s[^\[\]]*?)?)(/?)\]")
 BLOCK_START = re.compile(
     r"^\s*<(p|h[1-6]|ul|ol|li|blockquote|figure|table|pre|div|hr|section|dl)\b", re.I
 )
-CONTAINERS = ("ul", "ol", "table", "blockquote", "figure", "pre", "div", "section", "dl")
+CONTAINERS = "ul|ol|table|blockquote|figure|pre|div|section|dl"
+CONTAINER_OPEN = re.compile(rf"<(?:{CONTAINERS})\b", re.I)
+CONTAINER_CLOSE = re.compile(rf"</(?:{CONTAINERS})\s*>", re.I)
 IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")', re.I)
 SIZED_UPLOAD = re.compile(r"-\d+x\d+(\.\w+)$")
 
@@ -422,10 +424,7 @@ def autop(content):
             chunks.append(chunk)
         else:
             chunks.append("<p>" + chunk.replace("\n", "<br>\n") + "</p>")
-        lowered = chunk.lower()
-        for tag in CONTAINERS:
-            open_blocks += len(re.findall(rf"<{tag}\b", lowered))
-            open_blocks -= len(re.findall(rf"</{tag}\s*>", lowered))
+        open_blocks += len(CONTAINER_OPEN.findall(chunk)) - len(CONTAINER_CLOSE.findall(chunk))
         open_blocks = max(open_blocks, 0)
     return "\n".join(chunks)
 
