@@ -6,7 +6,7 @@ articles (marked `embargoed_until`). Nothing else is ever shown.
 
 from django.conf import settings
 from django.core.paginator import InvalidPage
-from django.db.models import Max
+from django.db.models import Max, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
@@ -24,6 +24,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from cpc_site.api_errors import InvalidParameters
+from cpc_site.caching import cached_items
 from partners.models import PartnerKey
 
 from . import changes
@@ -212,6 +213,9 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         articles = articles_visible_to(self.partner_key)
         if self.action == "retrieve":
             return articles.for_detail()
+        if self.action == "list":
+            # Items come from the fragment cache; only misses load their related rows.
+            return articles.select_related("hero_image")
         return articles.for_listing()
 
     def get_serializer_class(self):
@@ -248,8 +252,18 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         self.remember_last_modified(article.updated_at for article in page)
-        serializer = self.get_serializer(page, many=True)
-        return self.get_paginated_response(serializer.data)
+        items = cached_items(
+            request,
+            "api-article",
+            page,
+            self.serialize_list_items,
+            vary=[request.query_params.get("fields", "")],
+        )
+        return self.get_paginated_response(items)
+
+    def serialize_list_items(self, articles):
+        prefetch_related_objects(articles, *Article.objects.for_listing()._prefetch_related_lookups)
+        return self.get_serializer(articles, many=True).data
 
     def retrieve(self, request, *args, **kwargs):
         self.selected_fields()

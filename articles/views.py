@@ -1,15 +1,18 @@
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, prefetch_related_objects
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template import loader
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
+
+from cpc_site.caching import load_fragments
 
 from .citations import citation_formats, citation_html
 from .models import Article, Author, Topic
@@ -70,14 +73,24 @@ class ArticleListView(PublishedArticlesMixin, ListView):
 class ArticleDetailView(DetailView):
     template_name = "articles/article_detail.html"
     context_object_name = "article"
+    # Cached parts of the page ({% cachedfragment %}, cpc_site.caching).
+    fragments = ("article-head", "article-content")
 
     def get_queryset(self):
         return Article.objects.published().for_detail()
 
+    def get_object(self, queryset=None):
+        """The article row; its related rows only when a cached fragment does not have them."""
+        article = super().get_object(Article.objects.published().select_related("hero_image"))
+        keys = [(name, [article.pk]) for name in self.fragments]
+        if not load_fragments(self.request, keys):
+            prefetch_related_objects([article], *self.get_queryset()._prefetch_related_lookups)
+        return article
+
     def get_context_data(self, **kwargs):
         article = self.object
         return super().get_context_data(
-            citations=citation_html(article),
+            citations=SimpleLazyObject(lambda: citation_html(article)),
             citation_downloads=[
                 (label, reverse("articles:article-citation", args=[article.slug, fmt]))
                 for fmt, label in (("bib", "BibTeX"), ("ris", "RIS"), ("json", "CSL-JSON"))

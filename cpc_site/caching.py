@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
@@ -78,10 +80,10 @@ class Generation:
         return f"{self.token}:{self.changed_at}"
 
 
-def current_generation():
+def current_generation(stored=None):
     """The content generation; a fresh one when none is stored (e.g. after an eviction)."""
     cache = _cache()
-    generation = Generation.parse(cache.get(GENERATION_KEY))
+    generation = Generation.parse(stored if stored is not None else cache.get(GENERATION_KEY))
     if generation is None:
         cache.add(GENERATION_KEY, str(Generation(uuid.uuid4().hex, _now())), timeout=None)
         generation = Generation.parse(cache.get(GENERATION_KEY)) or Generation("none", _now())
@@ -139,7 +141,7 @@ def _store_next_publication(key, now):
         .first()
     )
     value = moment.timestamp() if moment else None
-    timeout = settings.RESPONSE_CACHE_SECONDS
+    timeout = max(settings.RESPONSE_CACHE_SECONDS, settings.FRAGMENT_CACHE_SECONDS, 1)
     if value is not None:
         timeout = min(timeout, max(1, math.floor(value - now)))
     _cache().set(key, (value,), timeout=timeout)
@@ -171,8 +173,8 @@ def _cache_control(response):
 class ResponseCacheMiddleware:
     """Serve anonymous GETs from the shared cache; send headers right for a CDN.
 
-    Sits above the session, auth and CSRF middleware so a hit costs two cache reads and
-    no SQL. Answers conditional requests (304) for hits and misses alike.
+    Sits above the session, auth and CSRF middleware so a hit costs one cache round trip
+    and no SQL. Answers conditional requests (304) for hits and misses alike.
     """
 
     def __init__(self, get_response):
@@ -204,7 +206,7 @@ class ResponseCacheMiddleware:
             patch_vary_headers(response, ["Cookie", "Authorization"])
         return response
 
-    def _key(self, request, generation):
+    def _key(self, request):
         try:
             host = request.get_host()
         except Exception:  # DisallowedHost: let the inner stack answer it, uncached.
@@ -220,20 +222,28 @@ class ResponseCacheMiddleware:
             )
         )
         digest = hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
-        return f"response:{generation.token}:{digest}"
+        return f"response:{digest}"
 
     def _shared(self, request):
         cache = _cache()
-        generation = current_generation()
-        key = self._key(request, generation)
+        key = self._key(request)
         if key is None:
             return self.get_response(request)
         started = _now()
-        entry = cache.get(key)
-        if entry is not None and entry["expires_at"] > started:
+        # One round trip: the generation and the entry. An entry of an older generation is
+        # a miss (and is overwritten), so retired entries never pile up.
+        found = cache.get_many([GENERATION_KEY, key])
+        generation = current_generation(found.get(GENERATION_KEY))
+        request.content_generation = generation
+        entry = found.get(key)
+        if (
+            entry is not None
+            and entry["generation"] == generation.token
+            and entry["expires_at"] > started
+        ):
             return self._from_entry(request, entry, started)
 
-        next_publication_at = next_publication(generation)
+        next_publication_at = request.next_publication_at = next_publication(generation)
         conditional = {h: request.META.pop(h) for h in CONDITIONAL_HEADERS if h in request.META}
         try:
             response = self.get_response(request)
@@ -259,6 +269,7 @@ class ResponseCacheMiddleware:
                     if name.lower() not in KEPT_HEADERS_SKIP
                 ],
                 "content": response.content,
+                "generation": generation.token,
                 "expires_at": expires_at,
             }
             cache.set(key, entry, timeout=ttl)
@@ -308,3 +319,117 @@ class ResponseCacheMiddleware:
             s_maxage=min(settings.CACHE_CONTROL_S_MAXAGE, seconds_left),
         )
         patch_vary_headers(response, ["Cookie", "Authorization"])
+
+
+# --- Fragments: parts of pages that stay cached while the whole-page cache is off ---
+
+
+def fragments_enabled(request):
+    return settings.FRAGMENT_CACHE_SECONDS > 0 and not personal_request(request)
+
+
+def _fragment_key(name, keys):
+    return f"fragment:{name}:" + ":".join(str(k) for k in keys)
+
+
+def load_fragments(request, names_and_keys):
+    """Fetch fragments for this request in one round trip; True when all of them are cached.
+
+    Views call it before loading what only a fragment miss needs (e.g. prefetches), and
+    `{% cachedfragment %}` reads the result instead of asking the cache again.
+    """
+    if not fragments_enabled(request):
+        return False
+    memo = request.__dict__.setdefault("_fragments", {})
+    wanted = [_fragment_key(name, keys) for name, keys in names_and_keys]
+    found = _cache().get_many([GENERATION_KEY, *wanted])
+    generation = current_generation(found.get(GENERATION_KEY))
+    request.content_generation = generation
+    now = _now()
+    for key in wanted:
+        entry = found.get(key)
+        fresh = entry and entry[0] == generation.token and entry[1] > now
+        memo[key] = entry[2] if fresh else None
+    complete = all(memo[key] is not None for key in wanted)
+    if not complete and not hasattr(request, "next_publication_at"):
+        # Read before rendering: what renders now may change at that moment.
+        request.next_publication_at = next_publication(generation)
+    return complete
+
+
+def get_fragment(request, name, keys):
+    memo = request.__dict__.setdefault("_fragments", {})
+    key = _fragment_key(name, keys)
+    if key not in memo:
+        load_fragments(request, [(name, keys)])
+    return memo.get(key)
+
+
+def store_fragment(request, name, keys, html, *, started):
+    _store_fragments(request, {_fragment_key(name, keys): html}, started=started)
+
+
+def cached_items(request, name, objects, render_many, *, vary=()):
+    """The representations of `objects` (e.g. API list items), cached one per object.
+
+    `render_many(misses)` renders the objects not cached (and loads what they need), so a
+    page of 20 cached items costs one cache round trip and no rendering. Keyed by the host
+    (absolute URLs) and `vary` (e.g. a sparse-field selection).
+    """
+    if not fragments_enabled(request):
+        return list(render_many(objects))
+    vary = [request.scheme, request.get_host(), *vary]
+    keys = [(name, [*vary, obj.pk]) for obj in objects]
+    started = _now()
+    load_fragments(request, keys)
+    memo = request._fragments
+    misses = [
+        obj for obj, (n, k) in zip(objects, keys, strict=True) if memo[_fragment_key(n, k)] is None
+    ]
+    if misses:
+        rendered = dict(zip((obj.pk for obj in misses), render_many(misses), strict=True))
+        for (n, k), obj in zip(keys, objects, strict=True):
+            if obj.pk in rendered:
+                memo[_fragment_key(n, k)] = rendered[obj.pk]
+        _store_fragments(
+            request,
+            {_fragment_key(n, [*vary, pk]): dict(item) for pk, item in rendered.items()},
+            started=started,
+        )
+    return [memo[_fragment_key(n, k)] for n, k in keys]
+
+
+def _store_fragments(request, values, *, started):
+    generation = getattr(request, "content_generation", None) or current_generation()
+    expires_at = started + settings.FRAGMENT_CACHE_SECONDS
+    if not hasattr(request, "next_publication_at"):
+        request.next_publication_at = next_publication(generation)
+    if request.next_publication_at is not None:
+        expires_at = min(expires_at, request.next_publication_at)
+    settled = started - generation.changed_at >= settings.RESPONSE_CACHE_SETTLE_SECONDS
+    ttl = math.floor(expires_at - _now())
+    if settled and ttl >= 1:
+        entries = {key: (generation.token, expires_at, value) for key, value in values.items()}
+        _cache().set_many(entries, ttl)
+
+
+# --- Redis ---
+
+
+class _ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django builds a new redis.Redis object on every cache call (costly in redis-py 5+);
+    build one per connection pool instead (a redis.Redis is thread-safe)."""
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        clients = self.__dict__.setdefault("_clients", {})
+        client = clients.get(id(pool))
+        if client is None:
+            client = clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
+class RedisCache(DjangoRedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = _ReusedClientRedisCacheClient

@@ -116,7 +116,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, reusing one client per connection pool.
+            "BACKEND": "cpc_site.caching.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cpc"),
         }
@@ -128,6 +129,8 @@ else:
 # shared cache: local memory is per process, so another worker's edit could not retire it.
 RESPONSE_CACHE_ALIAS = "default"
 RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "600" if REDIS_URL else "0"))
+# Fragments of pages ({% cachedfragment %}) under the same rules, also with the page cache off.
+FRAGMENT_CACHE_SECONDS = int(os.environ.get("FRAGMENT_CACHE_SECONDS", "600" if REDIS_URL else "0"))
 RESPONSE_CACHE_SKIP_PATHS = ["/static/", "/media/", "/_bench/"]
 RESPONSE_CACHE_PRIVATE_PATHS = ["/admin/", "/preview/"]
 # Headers for browsers and a CDN in front: short, because only this server sees edits.

@@ -34,5 +34,6 @@ def contributor(db):
 
 @pytest.fixture(autouse=True)
 def response_cache_off(settings):
-    """The whole-response cache is off unless a test turns it on (tests/test_caching.py)."""
+    """The response and fragment caches are off unless a test turns them on (test_caching)."""
     settings.RESPONSE_CACHE_SECONDS = 0
+    settings.FRAGMENT_CACHE_SECONDS = 0

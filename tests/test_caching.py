@@ -11,7 +11,7 @@ from django.utils import timezone
 from articles.models import Article
 from cpc_site.caching import invalidate_content
 from tests.admin_forms import admin_form_data
-from tests.factories import make_article, make_author, make_draft
+from tests.factories import link, make_article, make_author, make_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def response_cache_on(response_cache_off, settings):
     settings.RESPONSE_CACHE_SECONDS = 600
+    settings.FRAGMENT_CACHE_SECONDS = 600
     settings.CACHE_CONTROL_MAX_AGE = 30
     settings.CACHE_CONTROL_S_MAXAGE = 60
 
@@ -254,3 +255,50 @@ def test_the_cache_is_off_when_no_lifetime_is_configured(client, settings):
     Article.objects.filter(pk=article.pk).update(title="Straight from the database")
 
     assert "Straight from the database" in client.get(article.get_absolute_url()).content.decode()
+
+
+@pytest.fixture
+def fragments_only(settings):
+    """The whole-page cache off, fragment caches on (the benchmark's "cold" configuration)."""
+    settings.RESPONSE_CACHE_SECONDS = 0
+
+
+def test_a_cached_article_fragment_leaves_one_query_per_page(
+    client, fragments_only, django_assert_max_num_queries, django_assert_num_queries
+):
+    article = make_article(authors=[make_author(), make_author()], sources=3)
+    link(article, make_article())
+    with django_assert_max_num_queries(8):
+        first = client.get(article.get_absolute_url())
+
+    with django_assert_num_queries(1):
+        second = client.get(article.get_absolute_url())
+
+    assert second.content == first.content
+
+
+def test_cached_fragments_follow_edits_and_scheduled_publication(client, fragments_only):
+    now = timezone.now()
+    author = make_author(name="Nargiz Hasanli")
+    article = make_article(authors=[author])
+    later = make_article(title="Linked and scheduled", published_at=now + timedelta(seconds=60))
+    link(article, later)
+    first = warm(client, article.get_absolute_url()).content.decode()
+    assert "Linked and scheduled" not in first
+
+    author.name = "Nargiz Hasanli-Guliyeva"
+    author.save()
+    assert "Nargiz Hasanli-Guliyeva" in client.get(article.get_absolute_url()).content.decode()
+
+    with mock.patch("django.utils.timezone.now", return_value=now + timedelta(seconds=61)):
+        body = client.get(article.get_absolute_url()).content.decode()
+    assert "Linked and scheduled" in body
+
+
+def test_editors_never_get_cached_fragments(client, editor, fragments_only):
+    article = make_article(title="Original title")
+    warm(client, article.get_absolute_url())
+    Article.objects.filter(pk=article.pk).update(title="Corrected title")
+    client.force_login(editor)
+
+    assert "Corrected title" in client.get(article.get_absolute_url()).content.decode()

@@ -1,0 +1,41 @@
+"""`{% cachedfragment "name" key ... %}…{% endcachedfragment %}`: a part of a page cached
+under the content generation (see cpc_site.caching), never for editors or previews."""
+
+from django import template
+from django.utils.safestring import mark_safe
+
+from cpc_site.caching import _now, fragments_enabled, get_fragment, store_fragment
+
+register = template.Library()
+
+
+class CachedFragmentNode(template.Node):
+    def __init__(self, nodelist, name, keys):
+        self.nodelist = nodelist
+        self.name = name
+        self.keys = keys
+
+    def render(self, context):
+        request = context.get("request")
+        if request is None or not fragments_enabled(request):
+            return self.nodelist.render(context)
+        name = self.name.resolve(context)
+        keys = [key.resolve(context) for key in self.keys]
+        html = get_fragment(request, name, keys)
+        if html is None:
+            started = _now()
+            html = self.nodelist.render(context)
+            store_fragment(request, name, keys, str(html), started=started)
+        return mark_safe(html)
+
+
+@register.tag
+def cachedfragment(parser, token):
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("{% cachedfragment %} needs a name.")
+    nodelist = parser.parse(("endcachedfragment",))
+    parser.delete_first_token()
+    return CachedFragmentNode(
+        nodelist, parser.compile_filter(bits[1]), [parser.compile_filter(b) for b in bits[2:]]
+    )
