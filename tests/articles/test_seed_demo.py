@@ -19,6 +19,10 @@ def test_seed_demo_creates_published_content_and_is_idempotent(client):
     page = client.get(article.get_absolute_url()).content.decode()
     assert "Image source:" in page
     assert article.ordered_authors[0].name in page
+    # Every published demo article has a full "Related Articles" block (curated + suggested).
+    for demo in Article.objects.published():
+        page = client.get(demo.get_absolute_url()).content.decode()
+        assert page.count('<li class="related-') == 3, demo.title
 
 
 def test_demo_editor_only_exists_in_development(settings):

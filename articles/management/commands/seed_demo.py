@@ -17,6 +17,7 @@ from simple_history.utils import update_change_reason
 
 from articles.models import Article, ArticleAuthor, ArticleTopic, Author, Image, Source, Topic
 from related.models import RelatedLink
+from related.services import refresh_suggestions
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password-only-for-dev"
@@ -241,6 +242,8 @@ class Command(BaseCommand):
             RelatedLink.objects.create(
                 from_article=articles[source], to_article=articles[target], order=order
             )
+        for article in articles:
+            refresh_suggestions(article=article)
         Article.objects.create(
             title="Draft: Notes on the Next Ministerial Meeting",
             body="<p>Not ready for readers.</p>",
