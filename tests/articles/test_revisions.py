@@ -304,7 +304,7 @@ def test_compare_of_unknown_revisions_is_a_404(admin_client):
 def article_snapshot(article):
     article = Article.objects.get(pk=article.pk)
     fields = {name: getattr(article, name) for name in revisions.CONTENT_FIELDS}
-    return fields, revisions._comparable(revisions.inline_state(article))
+    return fields, revisions.comparable_state(revisions.inline_state(article))
 
 
 def test_restore_round_trip_brings_back_every_field_and_inline_row(admin_client):
