@@ -128,7 +128,7 @@ def manage(env, *args):
         if child.returncode:
             sys.stderr.write(stdout + err.read())
             raise SystemExit(f"manage.py {' '.join(args)} failed")
-    return elapsed, usage.ru_maxrss, stdout
+    return elapsed, usage.ru_maxrss, stdout, usage.ru_utime + usage.ru_stime
 
 
 def main():
@@ -153,12 +153,13 @@ def main():
         generated = time.perf_counter() - started
         size_mb = export.stat().st_size / 1e6
         print(f"Generated {options.posts:,} posts, {size_mb:.1f} MB, in {generated:.1f} s")
-        first, rss, report = manage(env, "import_articles", str(export))
+        print(f"Machine load average before importing: {os.getloadavg()[0]:.1f}")
+        first, rss, report, cpu = manage(env, "import_articles", str(export))
         print(f"First import: {first:.1f} s ({options.posts / first:.0f} posts/s), "
-              f"peak RSS {rss / 1024:.0f} MB")  # fmt: skip
+              f"{cpu:.1f} s CPU in the importer, peak RSS {rss / 1024:.0f} MB")  # fmt: skip
         print("  " + report.splitlines()[1].strip())
-        again, rss, report = manage(env, "import_articles", str(export))
-        print(f"Re-run (unchanged): {again:.1f} s, peak RSS {rss / 1024:.0f} MB")
+        again, rss, report, cpu = manage(env, "import_articles", str(export))
+        print(f"Re-run (unchanged): {again:.1f} s, {cpu:.1f} s CPU, peak RSS {rss / 1024:.0f} MB")
         print("  " + report.splitlines()[1].strip())
 
 

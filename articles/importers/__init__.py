@@ -62,6 +62,15 @@ def expand_paths(paths):
     return files
 
 
+def _retire_cached_pages():
+    """Bulk writes send no model signals: tell the response cache that content changed."""
+    try:
+        from cpc_site.caching import invalidate_content
+    except ImportError:
+        return
+    invalidate_content()
+
+
 def _refresh_suggestions_function():
     """The related app's suggestion refresh, when that app provides one."""
     try:
@@ -128,6 +137,7 @@ def run_import(
         _write_all(writer, sources, counter, username)
         with acting_as(writer.user):
             _refresh_suggestions(writer, published)
+        _retire_cached_pages()
         return report
     with scratch_media():
         try:
