@@ -15,6 +15,7 @@ def test_seed_demo_creates_published_content_and_is_idempotent(client):
     assert (Article.objects.count(), Author.objects.count(), Image.objects.count()) == counts
     assert Article.objects.published().count() >= 5
     assert Article.objects.exclude(status="published").exists()
+    assert {row.history_user.username for row in Article.history.all()} == {"system"}
     article = Article.objects.published().exclude(hero_image=None).first()
     page = client.get(article.get_absolute_url()).content.decode()
     assert "Image source:" in page

@@ -16,6 +16,7 @@ from PIL import ImageDraw
 from simple_history.utils import update_change_reason
 
 from articles.models import Article, ArticleAuthor, ArticleTopic, Author, Image, Source, Topic
+from articles.revisions import acting_as, command_user
 from related.models import RelatedLink
 from related.services import refresh_suggestions
 
@@ -190,6 +191,10 @@ class Command(BaseCommand):
         if Article.objects.filter(import_key__startswith="demo:").exists():
             self.stdout.write("Demo content is already there.")
             return
+        with acting_as(command_user()):
+            self.create_demo_content()
+
+    def create_demo_content(self):
         authors = [
             Author.objects.create(name=name, role=role, bio=bio) for name, role, bio in AUTHORS
         ]
