@@ -1,9 +1,12 @@
 """Moving content in and out: WordPress WXR, page-text exports and the site's own JSON.
 
 `run_import()` checks every input file before writing anything (a malformed or unsafe file is
-refused as a whole), then writes item by item, each in its own transaction. A dry run does the
-same work inside one transaction that is rolled back, with file writes kept in memory, so it
-prints exactly the report a real run would.
+refused as a whole), then writes the items in batches of 100 per commit. Each item is atomic
+on its own (its own transaction, or savepoint inside the batch): a bad item is rolled back
+alone and reported, the others are kept. New articles of a batch are first tried together
+with bulk queries (one revision each); if any of them fails they are written one by one. A
+dry run does the same work inside one transaction that is rolled back, with file writes kept
+in memory, so it prints exactly the report a real run would.
 """
 
 from pathlib import Path

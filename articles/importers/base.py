@@ -1,9 +1,9 @@
 """What every importer yields, the import report, and the one writer that turns items into content.
 
 Parsers (WXR, page text, JSON) only read; they produce `ArticleItem` and `ImageItem` objects.
-`ContentWriter` writes each item in its own transaction, keyed by its source identifier, so a
-re-run changes nothing, a changed item becomes a revision with the reason "import", and a bad
-item is reported and skipped without leaving anything half-written.
+`ContentWriter` writes each item atomically (its own transaction or savepoint), keyed by its
+source identifier, so a re-run changes nothing, a changed item becomes a revision with the
+reason "import", and a bad item is reported and skipped without leaving anything half-written.
 """
 
 import urllib.error
