@@ -142,7 +142,12 @@ def main():
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "cpc_site.settings",
-            "DJANGO_DEBUG": "1",
+            # Production settings: DEBUG would keep every SQL statement in memory.
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "import-bench-only-" + "k3Vq8Zr1Lm6Tw9Px2Nb5Hd7Js4Fg0Cy" * 2,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DJANGO_LOG_LEVEL": "ERROR",
             "DATABASE_URL": url,
             "MEDIA_ROOT": str(Path(folder) / "media"),
         }
