@@ -260,6 +260,7 @@ class ResponseCacheMiddleware:
         if not response.has_header("Last-Modified"):
             response["Last-Modified"] = http_date(math.ceil(started))
         ttl = math.floor(expires_at - _now())
+        patch_vary_headers(response, ["Cookie", "Authorization"])
         if settled and ttl >= 1 and request.method == "GET":
             entry = {
                 "status": response.status_code,
@@ -293,10 +294,17 @@ class ResponseCacheMiddleware:
         return not ("cookie" in vary and request.COOKIES)
 
     def _from_entry(self, request, entry, now):
+        """The stored response (headers as stored, Vary included), with its remaining life."""
         response = HttpResponse(entry["content"], status=entry["status"])
         for name, value in entry["headers"]:
             response[name] = value
-        self._public_headers(response, entry["expires_at"] - now)
+        seconds_left = max(0, int(entry["expires_at"] - now))
+        response["Cache-Control"] = (
+            f"public, max-age={min(settings.CACHE_CONTROL_MAX_AGE, seconds_left)}, "
+            f"s-maxage={min(settings.CACHE_CONTROL_S_MAXAGE, seconds_left)}"
+        )
+        if not any(header in request.META for header in CONDITIONAL_HEADERS):
+            return response
         return get_conditional_response(
             request,
             etag=response.get("ETag"),
