@@ -260,7 +260,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "cpc_site.api_errors.ProblemAutoSchema",
     "EXCEPTION_HANDLER": "cpc_site.api_errors.problem_exception_handler",
     "DEFAULT_METADATA_CLASS": None,
-    "NUM_PROXIES": int(os.environ["API_NUM_PROXIES"]) if os.environ.get("API_NUM_PROXIES") else None,
+    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES") or 0) or None,
 }
 API_PAGE_SIZE = 20
 API_PAGE_SIZE_MAX = 100
