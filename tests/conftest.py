@@ -1,5 +1,12 @@
+import os
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 @pytest.fixture(autouse=True)
@@ -37,3 +44,36 @@ def response_cache_off(settings):
     """The response and fragment caches are off unless a test turns them on (test_caching)."""
     settings.RESPONSE_CACHE_SECONDS = 0
     settings.FRAGMENT_CACHE_SECONDS = 0
+
+
+@pytest.fixture
+def browser():
+    """Debian's chromium driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to
+    # run in a thread with a running loop unless told this is safe (it is: the loop is
+    # Playwright's).
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def artifacts_dir():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def admin_page(browser, live_server, django_user_model):
+    """A browser page logged in to the admin as a superuser."""
+    django_user_model.objects.create_superuser("chief", "chief@example.org", "pw-for-e2e-only")
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "chief")
+    page.fill("#id_password", "pw-for-e2e-only")
+    page.click("input[type=submit]")
+    return page

@@ -1,33 +1,10 @@
 """The admin's rich-text editor loads under the site's Content-Security-Policy and saves clean HTML."""
 
-import os
-
 import pytest
-from django.contrib.auth import get_user_model
-from playwright.sync_api import sync_playwright
 
 from articles.models import Article
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture
-def admin_page(live_server):
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    get_user_model().objects.create_superuser("chief", "chief@example.org", "pw-for-e2e-only")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        page = browser.new_page()
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("#id_username", "chief")
-        page.fill("#id_password", "pw-for-e2e-only")
-        page.click("input[type=submit]")
-        yield page
-        browser.close()
 
 
 def test_rich_text_editor_runs_under_the_csp_and_its_output_is_saved(admin_page, live_server):
