@@ -9,6 +9,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from related.services import refresh_suggestions
+
 from .. import services
 from ..models import (
     Article,
@@ -130,6 +132,7 @@ def restore_revision(*, revision, user, restore_status=False):
         skipped = _restore_inlines(article, resolved_state(revision))
     services.remember_old_slug(article=article, old_slug=old_slug)
     row = record_revision(article=article, user=user, reason=restore_reason(revision))
+    refresh_suggestions(article=article)
     return RestoreResult(article, row, skipped)
 
 
@@ -174,6 +177,7 @@ def undelete_article(*, article_id, user):
     when = date_format(timezone.localtime(deletion.history_date), "j M Y H:i")
     reason = f"Restored after deletion on {when} by {user_label(deletion.history_user)}"
     row = record_revision(article=article, user=user, reason=reason)
+    refresh_suggestions(article=article)
     return RestoreResult(article, row, skipped)
 
 

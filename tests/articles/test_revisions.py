@@ -658,3 +658,16 @@ def test_compare_and_deleted_list_run_a_constant_number_of_queries(
     large = revised(20, 15)
     with django_assert_max_num_queries(bound):
         visit(*large)
+
+
+def test_an_undeleted_article_gets_its_suggestions_back(admin_client, client):
+    topic = make_topic(name="Pipelines")
+    article = make_article(title="Caspian pipeline politics", topics=[topic])
+    make_article(title="Pipeline politics in the Caspian region", topics=[topic])
+    pk = article.pk
+    admin_client.post(reverse("admin:articles_article_delete", args=[pk]), {"post": "yes"})
+
+    admin_client.post(reverse("admin:articles_article_undelete", args=[pk]))
+
+    page = client.get(Article.objects.get(pk=pk).get_absolute_url()).content.decode()
+    assert "Pipeline politics in the Caspian region" in page
