@@ -9,7 +9,7 @@ from django.core.paginator import InvalidPage
 from django.db.models import Max, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -252,6 +252,8 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         self.remember_last_modified(article.updated_at for article in page)
+        if self.last_modified is not None and self._withdrawn_since_asked(request):
+            self.last_modified = None  # no 304 for a copy that may show a withdrawn article
         items = cached_items(
             request,
             "api-article",
@@ -260,6 +262,19 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
             vary=[request.query_params.get("fields", "")],
         )
         return self.get_paginated_response(items)
+
+    @staticmethod
+    def _withdrawn_since_asked(request):
+        """Whether an article left the public list (unpublished, archived, deleted) at or after
+        the client's If-Modified-Since: the newest item shown does not date such a change."""
+        since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
+        if since is None:
+            return False
+        hidden = Article.history.model.objects.exclude(
+            id__in=Article.objects.published().values("pk")
+        )
+        latest = hidden.aggregate(latest=Max("history_date"))["latest"]
+        return latest is not None and latest.timestamp() >= since - 1
 
     def serialize_list_items(self, articles):
         prefetch_related_objects(articles, *Article.objects.for_listing()._prefetch_related_lookups)

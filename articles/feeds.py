@@ -48,6 +48,14 @@ class ArticleFeed(Feed):
     feed_path = "/feeds/rss/"
     description_template = None
 
+    def __call__(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        # Django dates a feed by its newest item, which does not move when an item is
+        # unpublished or deleted: If-Modified-Since would then confirm (304) a copy that still
+        # lists it. Without the header, conditional requests use the ETag (a content hash).
+        response.headers.pop("Last-Modified", None)
+        return response
+
     def title(self, obj=None):
         return settings.SITE_NAME
 

@@ -170,6 +170,30 @@ def _cache_control(response):
     return {part.strip().split("=")[0] for part in value.split(",") if part.strip()}
 
 
+def _conditional_response(request, response, generation):
+    """A 304 when the client's copy is current, else `response`.
+
+    If-Modified-Since is trusted only when the last content change came more than a second
+    before it. A list's Last-Modified is its newest item, which does not move when an item is
+    unpublished or deleted; and a change in the same second as the copy leaves an equal date.
+    Either way a 304 would confirm a copy that still shows a withdrawn article. (ETags stay
+    exact: they hash the content.)
+    """
+    since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
+    untrusted = since is not None and since - 1 <= generation.changed_at
+    saved = request.META.pop("HTTP_IF_MODIFIED_SINCE") if untrusted else None
+    try:
+        return get_conditional_response(
+            request,
+            etag=response.get("ETag"),
+            last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
+            response=response,
+        )
+    finally:
+        if saved is not None:
+            request.META["HTTP_IF_MODIFIED_SINCE"] = saved
+
+
 class ResponseCacheMiddleware:
     """Serve anonymous GETs from the shared cache; send headers right for a CDN.
 
@@ -241,7 +265,7 @@ class ResponseCacheMiddleware:
             and entry["generation"] == generation.token
             and entry["expires_at"] > started
         ):
-            return self._from_entry(request, entry, started)
+            return self._from_entry(request, entry, started, generation)
 
         next_publication_at = request.next_publication_at = next_publication(generation)
         conditional = {h: request.META.pop(h) for h in CONDITIONAL_HEADERS if h in request.META}
@@ -275,12 +299,7 @@ class ResponseCacheMiddleware:
             }
             cache.set(key, entry, timeout=ttl)
         self._public_headers(response, max(0, expires_at - started))
-        return get_conditional_response(
-            request,
-            etag=response.get("ETag"),
-            last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
-            response=response,
-        )
+        return _conditional_response(request, response, generation)
 
     def _storable(self, request, response):
         if response.status_code != 200 or response.streaming or response.cookies:
@@ -293,7 +312,7 @@ class ResponseCacheMiddleware:
             return False
         return not ("cookie" in vary and request.COOKIES)
 
-    def _from_entry(self, request, entry, now):
+    def _from_entry(self, request, entry, now, generation):
         """The stored response (headers as stored, Vary included), with its remaining life."""
         response = HttpResponse(entry["content"], status=entry["status"])
         for name, value in entry["headers"]:
@@ -305,12 +324,7 @@ class ResponseCacheMiddleware:
         )
         if not any(header in request.META for header in CONDITIONAL_HEADERS):
             return response
-        return get_conditional_response(
-            request,
-            etag=response.get("ETag"),
-            last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
-            response=response,
-        )
+        return _conditional_response(request, response, generation)
 
     @staticmethod
     def _public_headers(response, seconds_left):
