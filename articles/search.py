@@ -42,6 +42,8 @@ MAX_FALLBACK_TERMS = 8
 # Ranking needs every match's vector. Rank only the most recent matches, so a query that
 # matches half of a large archive stays fast; the planner then walks published_at.
 MAX_RANKED_CANDIDATES = 200
+# A quoted phrase is checked on the newest articles that contain all of its words.
+MAX_PHRASE_CANDIDATES = 200
 SNIPPET_SOURCE_CHARS = 1500
 # The fallback ignores the words PostgreSQL's English configuration ignores most often.
 FALLBACK_STOP_WORDS = set(
@@ -79,8 +81,9 @@ def search_articles(queryset, query):
     return _search_fallback(queryset, query)
 
 
-def _search_vector_column():
-    """The database-only column as an expression that survives subquery relabelling."""
+def search_vector_column():
+    """PostgreSQL's stored `search_vector` column of articles (kept by triggers, GIN-indexed),
+    as an expression that survives subquery relabelling."""
     field = SearchVectorField()
     field.set_attributes_from_name("search_vector")
     field.model = Article
@@ -106,14 +109,47 @@ def _strip_tags_sql(expression):
     )
 
 
+class _LooseSearchQuery(SearchQuery):
+    """The websearch query with its phrase operators (`<->`, `<N>`) relaxed to AND.
+
+    It matches every article the exact query matches and more, and needs no word
+    positions, so the GIN index answers it without reading a row's vector; a constant
+    expression of the query text, so the planner folds it and can use the index.
+    """
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = super().as_sql(compiler, connection, **extra)
+        return f"regexp_replace(({sql})::text, ' <[0-9-]+> ', ' & ', 'g')::tsquery", params
+
+
+def _has_phrase(query):
+    """Whether the query has a quoted phrase that can be relaxed safely: not under a
+    minus sign (relaxing `-"a b"` would leave out articles with a and b apart)."""
+    return '"' in query and "-" not in query
+
+
 def _search_postgresql(queryset, query):
     search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    if _has_phrase(query):
+        # Checking a phrase reads each candidate's word positions (its whole vector).
+        # Find the newest articles with all the words through the index first, then check
+        # the phrase on those only: the work is bounded however rare the phrase is.
+        candidate_query = _LooseSearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        candidate_limit = MAX_PHRASE_CANDIDATES
+    else:
+        candidate_query = search_query
+        candidate_limit = MAX_RANKED_CANDIDATES
     candidates = (
-        queryset.alias(search_match=_search_vector_column())
-        .filter(search_match=search_query)
+        queryset.alias(search_match=search_vector_column())
+        .filter(search_match=candidate_query)
         .order_by("-published_at", "-pk")
-        .values("pk")[:MAX_RANKED_CANDIDATES]
+        .values("pk")[:candidate_limit]
     )
+    matches = queryset.filter(pk__in=candidates)
+    if candidate_query is not search_query:
+        matches = matches.alias(search_match=search_vector_column()).filter(
+            search_match=search_query
+        )
     document = Concat(
         _escape_sql(F("dek")),
         Value(" · "),
@@ -122,16 +158,12 @@ def _search_postgresql(queryset, query):
         Left(_strip_tags_sql(F("body")), SNIPPET_SOURCE_CHARS),
         output_field=TextField(),
     )
-    return (
-        queryset.filter(pk__in=candidates)
-        .annotate(
-            search_rank=SearchRank(_search_vector_column(), search_query),
-            search_snippet=SearchHeadline(
-                document, search_query, config=SEARCH_CONFIG, **HEADLINE_OPTIONS
-            ),
-        )
-        .order_by("-search_rank", "-published_at", "-pk")
-    )
+    return matches.annotate(
+        search_rank=SearchRank(search_vector_column(), search_query),
+        search_snippet=SearchHeadline(
+            document, search_query, config=SEARCH_CONFIG, **HEADLINE_OPTIONS
+        ),
+    ).order_by("-search_rank", "-published_at", "-pk")
 
 
 def _fallback_terms(query):

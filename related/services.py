@@ -11,12 +11,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection, transaction
 from django.db.models import Max, Q
-from django.db.models.expressions import Col
 
 from articles.models import Article, ArticleAuthor, ArticleTopic
+from articles.search import search_vector_column
 from cpc_site.caching import invalidate_content
 
 from .models import HiddenSuggestion, RelatedLink, Suggestion
@@ -122,14 +122,6 @@ def _excluded_ids(article):
     )
 
 
-def _stored_search_vector():
-    """PostgreSQL's `search_vector` column of articles (kept by triggers, GIN-indexed)."""
-    field = SearchVectorField()
-    field.set_attributes_from_name("search_vector")
-    field.model = Article
-    return Col(Article._meta.db_table, field)
-
-
 def _fulltext_candidate_ids(terms, known_ids):
     """PostgreSQL only: the live articles anywhere in the corpus that best match the article's
     distinctive words, through the GIN index, so similar older articles are found too."""
@@ -138,7 +130,7 @@ def _fulltext_candidate_ids(terms, known_ids):
     query = _any_of(terms)
     matches = (
         Article.objects.published()
-        .alias(document=_stored_search_vector())
+        .alias(document=search_vector_column())
         .filter(document=query)
         .exclude(pk__in=known_ids)
         .order_by("-published_at", "-pk")
@@ -146,7 +138,7 @@ def _fulltext_candidate_ids(terms, known_ids):
     )
     return list(
         Article.objects.filter(pk__in=matches)
-        .annotate(match_rank=SearchRank(_stored_search_vector(), query))
+        .annotate(match_rank=SearchRank(search_vector_column(), query))
         .order_by("-match_rank", "-published_at", "-pk")
         .values_list("pk", flat=True)[:FULLTEXT_POOL]
     )

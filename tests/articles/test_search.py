@@ -131,3 +131,38 @@ def test_edited_title_is_found_by_the_new_words():
     article.save()
     assert titles("wording") == ["Final wording about ports"]
     assert titles("provisional") == []
+
+
+def test_phrase_is_found_among_newer_articles_with_its_words_apart():
+    now = timezone.now()
+    make_article(
+        title="Trade routes",
+        body="<p>The middle corridor carries freight.</p>",
+        published_at=now - timedelta(days=3),
+    )
+    for days in (1, 2):
+        make_article(
+            title=f"Apart {days}",
+            body="<p>A corridor in the middle of nowhere.</p>",
+            published_at=now - timedelta(days=days),
+        )
+    if on_postgresql():
+        assert titles('"middle corridor"') == ["Trade routes"]
+    else:
+        assert len(titles('"middle corridor"')) == 3
+
+
+def test_excluded_phrase_leaves_out_only_the_phrase_on_postgresql():
+    make_article(title="Caspian sea level falls")
+    make_article(title="Caspian level of the sea")
+    make_article(title="Caspian steppe")
+    if on_postgresql():
+        assert sorted(titles('caspian -"sea level"')) == [
+            "Caspian level of the sea",
+            "Caspian steppe",
+        ]
+    else:  # the fallback ignores exclusions: every word is required
+        assert sorted(titles('caspian -"sea level"')) == [
+            "Caspian level of the sea",
+            "Caspian sea level falls",
+        ]
