@@ -23,6 +23,13 @@ class SiteUrlSitemap(Sitemap):
     def get_domain(self, site=None):
         return urlsplit(settings.SITE_URL).netloc
 
+    def get_urls(self, *args, **kwargs):
+        urls = super().get_urls(*args, **kwargs)
+        # No Last-Modified from the newest lastmod: it does not move when an article is
+        # unpublished or deleted, and If-Modified-Since would confirm (304) a copy listing it.
+        self.latest_lastmod = None
+        return urls
+
 
 class ArticleSitemap(SiteUrlSitemap):
     changefreq = "weekly"

@@ -16,7 +16,15 @@ from django.utils.http import http_date
 from articles import services
 from articles.models import Article
 from tests.api.conftest import auth, make_key
-from tests.factories import link, make_article, make_author, make_draft, make_topic, make_user
+from tests.factories import (
+    link,
+    make_article,
+    make_author,
+    make_draft,
+    make_image,
+    make_topic,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -278,19 +286,26 @@ def test_a_previewed_draft_does_not_populate_what_the_public_sees_after_publishi
 
 
 @pytest.mark.parametrize(
-    "url_name", ["api:article-list", "articles:feed", "articles:atom-feed", "articles:home"]
+    "url",
+    [
+        "/api/v1/articles/",
+        "/feeds/rss/",
+        "/feeds/atom/",
+        "/",
+        "/sitemap-articles.xml",
+        "/sitemap-images.xml",
+    ],
 )
 @pytest.mark.parametrize("how", ["unpublish", "delete"])
 def test_if_modified_since_never_confirms_a_list_that_still_shows_a_withdrawn_article(
-    client, caches_on, publisher, url_name, how
+    client, caches_on, publisher, url, how
 ):
-    older = make_article(title="Older zebra piece")
-    article = secret_article()
+    older = make_article(title="Older zebra piece", hero_image=make_image())
+    article = secret_article(hero_image=make_image())
     stamp = timezone.now() - timedelta(days=3)
     Article.objects.filter(pk=older.pk).update(updated_at=stamp, published_at=stamp)
-    url = reverse(url_name)
     first = client.get(url)
-    assert SECRET_TITLE in first.content.decode()
+    assert article.slug in first.content.decode()
     # A client without a Last-Modified dates its copy by its own clock.
     last_modified = first.get("Last-Modified") or http_date(timezone.now().timestamp())
 
@@ -301,7 +316,7 @@ def test_if_modified_since_never_confirms_a_list_that_still_shows_a_withdrawn_ar
 
     again = client.get(url, HTTP_IF_MODIFIED_SINCE=last_modified)
     assert again.status_code == 200, "a 304 would confirm the copy showing the withdrawn article"
-    assert SECRET_TITLE not in again.content.decode()
+    assert article.slug not in again.content.decode()
     with_etag = client.get(url, HTTP_IF_NONE_MATCH=first.get("ETag", '"x"'))
     assert with_etag.status_code == 200
 
