@@ -369,3 +369,35 @@ def test_json_ld_cannot_be_closed_early_by_a_title(client, caches_on):
     article = make_article(title="</script><script>alert(1)</script> zebra")
     html = client.get(article.get_absolute_url()).content.decode()
     assert "</script><script>alert(1)" not in html
+
+
+# --- Revisions and the change feed never show an unpublished article ---
+
+
+def test_the_revisions_endpoint_is_404_for_unpublished_and_scheduled_articles(
+    client, caches_on, publisher
+):
+    _, secret = make_key(revisions=True)
+    withdrawn = secret_article()
+    url = reverse("api:article-revisions", args=[withdrawn.slug])
+    assert client.get(url, **auth(secret)).status_code == 200
+    services.unpublish_article(article=withdrawn, user=publisher)
+    scheduled = make_article(published_at=timezone.now() + timedelta(hours=1))
+    draft = make_draft()
+
+    for article in (withdrawn, scheduled, draft):
+        url = reverse("api:article-revisions", args=[article.slug])
+        assert client.get(url, **auth(secret)).status_code == 404, article.status
+
+
+def test_the_change_feed_reports_an_unpublished_article_as_unpublished(
+    client, caches_on, publisher
+):
+    article = secret_article()
+    client.get(reverse("api:change-list"))
+    services.unpublish_article(article=article, user=publisher)
+
+    events = client.get(reverse("api:change-list")).json()["events"]
+    mine = [event["event"] for event in events if event["id"] == article.pk]
+    assert mine[-1] == "unpublished"
+    assert client.get(reverse("api:article-detail", args=[article.slug])).status_code == 404
