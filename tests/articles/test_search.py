@@ -166,3 +166,13 @@ def test_excluded_phrase_leaves_out_only_the_phrase_on_postgresql():
             "Caspian level of the sea",
             "Caspian sea level falls",
         ]
+
+
+def test_snippet_of_a_long_body_never_shows_markup():
+    anchor = '<a href="https://example.org/a-long-address"></a>'
+    make_article(title="Links", summary="", dek="", body=f"<p>Customs unions {anchor * 300}</p>")
+    [result] = search("customs")
+    if on_postgresql():  # the fallback's snippet is the summary or dek
+        assert "<mark>" in result.search_snippet
+    assert "href" not in result.search_snippet
+    assert "&lt;a" not in result.search_snippet
