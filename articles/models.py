@@ -96,6 +96,11 @@ class Image(models.Model):
             self.renditions = make_renditions(self.file)
         super().save(*args, **kwargs)
 
+    @property
+    def credit_link(self):
+        """The credit URL when it is a web address (imports skip form validation)."""
+        return self.credit_url if self.credit_url.startswith(("https://", "http://")) else ""
+
     def srcset(self, image_format="webp"):
         return ", ".join(
             f"{rendition_url(r)} {r['width']}w"

@@ -46,8 +46,8 @@ def image_object(image):
         data["copyrightNotice"] = image.credit
     if image.licence:
         data["license"] = image.licence
-    if image.credit_url:
-        data["acquireLicensePage"] = image.credit_url
+    if image.credit_link:
+        data["acquireLicensePage"] = image.credit_link
     return data
 
 

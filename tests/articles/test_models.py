@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from articles.models import Article, Author, Topic
 from related.models import RelatedLink
-from tests.factories import link, make_article, make_author, make_draft, make_topic
+from tests.factories import link, make_article, make_author, make_draft, make_image, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +160,14 @@ def test_every_content_model_keeps_history():
     assert Topic.history.model._meta.get_field("history_change_reason").get_internal_type() == (
         "TextField"
     )
+
+
+def test_a_credit_link_is_only_ever_a_web_address(client):
+    image = make_image(credit="Agency", credit_url="javascript:alert(1)")
+    article = make_article(hero_image=image)
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    assert image.credit_link == ""
+    assert "javascript:" not in page
+    assert "Image source: Agency" in page
