@@ -69,11 +69,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "cpc_site.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # Above sessions and auth: an anonymous hit is two cache reads and no SQL.
     "cpc_site.caching.ResponseCacheMiddleware",
+    # Below the response cache: a response is compressed once and stored compressed, with
+    # its policy (which reads the uncompressed page, hence below compression).
+    "django.middleware.gzip.GZipMiddleware",
+    "cpc_site.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",

@@ -1,5 +1,6 @@
 """The whole-response cache: anonymous readers get cached pages that are never stale."""
 
+import gzip
 from datetime import timedelta
 from unittest import mock
 
@@ -24,11 +25,11 @@ def response_cache_on(response_cache_off, settings):
     settings.CACHE_CONTROL_S_MAXAGE = 60
 
 
-def warm(client, url):
+def warm(client, url, **headers):
     """Request `url` until it is served from the cache (no SQL), and return that response."""
-    first = client.get(url)
+    first = client.get(url, **headers)
     assert first.status_code == 200, (url, first.status_code)
-    return client.get(url)
+    return client.get(url, **headers)
 
 
 def change_url(article):
@@ -302,3 +303,30 @@ def test_editors_never_get_cached_fragments(client, editor, fragments_only):
     client.force_login(editor)
 
     assert "Corrected title" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_compressed_and_plain_answers_are_cached_apart(client, django_assert_num_queries):
+    make_article(title="Pipelines and ports")
+    url = reverse("api:article-list")
+    plain = warm(client, url)
+    compressed = warm(client, url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+
+    with django_assert_num_queries(0):
+        hit = client.get(url, HTTP_ACCEPT_ENCODING="br, gzip")
+        plain_hit = client.get(url)
+
+    assert compressed["Content-Encoding"] == hit["Content-Encoding"] == "gzip"
+    assert gzip.decompress(hit.content) == plain.content == plain_hit.content
+    assert not plain_hit.has_header("Content-Encoding")
+    assert "Accept-Encoding" in hit["Vary"]
+
+
+def test_cached_pages_keep_their_content_security_policy(client, django_assert_num_queries):
+    article = make_article()
+    first = warm(client, article.get_absolute_url(), HTTP_ACCEPT_ENCODING="gzip")
+
+    with django_assert_num_queries(0):
+        hit = client.get(article.get_absolute_url(), HTTP_ACCEPT_ENCODING="gzip")
+
+    assert "script-src 'self'" in hit["Content-Security-Policy"]
+    assert hit["Content-Security-Policy"] == first["Content-Security-Policy"]
