@@ -11,6 +11,7 @@ Every step is SQL, so cost does not grow with Python work per row.
 
 import re
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
@@ -19,6 +20,7 @@ from django.contrib.postgres.search import (
 )
 from django.db import connections
 from django.db.models import (
+    BigIntegerField,
     Case,
     Exists,
     F,
@@ -39,12 +41,16 @@ from .models import Article, ArticleAuthor
 SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
 MAX_FALLBACK_TERMS = 8
-# Ranking needs every match's vector. Rank only the most recent matches, so a query that
-# matches half of a large archive stays fast; the planner then walks published_at.
-MAX_RANKED_CANDIDATES = 200
-# A quoted phrase is checked on the newest articles that contain all of its words.
-MAX_PHRASE_CANDIDATES = 200
-SNIPPET_SOURCE_CHARS = 1500
+# Ranking reads each candidate's full vector (with the body, stored out of line), so only
+# a bounded set is ranked: the newest matches in what articles are about (title, dek,
+# summary, authors: the small `search_head` vector), and the newest matches anywhere.
+HEAD_CANDIDATES = 150
+BODY_CANDIDATES = 100
+# A quoted phrase needs word positions, so its body candidates (the newest articles with
+# all of its words) are checked against their full vectors: more of them, as they are cheap.
+PHRASE_BODY_CANDIDATES = 400
+MAX_RESULTS = 200  # the most relevant matches listed
+SNIPPET_SOURCE_CHARS = 800
 SNIPPET_MARKUP_CHARS = 3 * SNIPPET_SOURCE_CHARS  # body HTML read for those characters of text
 # The fallback ignores the words PostgreSQL's English configuration ignores most often.
 FALLBACK_STOP_WORDS = set(
@@ -68,10 +74,11 @@ def clean_query(query):
 
 
 def search_articles(queryset, query):
-    """`queryset` filtered to matches of `query`, best first.
+    """`queryset` filtered to matches of `query`, best first (at most MAX_RESULTS).
 
-    Annotates `search_rank` and `search_snippet`: an HTML-safe fragment of the text with
-    the matching words in <mark>, safe to render with `|safe`. An empty query matches nothing.
+    Annotates `search_snippet`: an HTML-safe fragment of the text with the matching words
+    in <mark>, safe to render with `|safe`. An empty query matches nothing. On PostgreSQL the
+    ranking runs here, in one query; counting and paging the result then cost almost nothing.
     """
     query = clean_query(query)
     if not query:
@@ -111,6 +118,14 @@ def _strip_tags_sql(expression):
     )
 
 
+def search_head_column():
+    """PostgreSQL's stored `search_head` column: title, dek, summary and author names."""
+    field = SearchVectorField()
+    field.set_attributes_from_name("search_head")
+    field.model = Article
+    return Col(Article._meta.db_table, field)
+
+
 class _LooseSearchQuery(SearchQuery):
     """The websearch query with its phrase operators (`<->`, `<N>`) relaxed to AND.
 
@@ -130,28 +145,45 @@ def _has_phrase(query):
     return '"' in query and "-" not in query
 
 
+def _may_not_match(query):
+    """Whether a candidate may fail the whole query: with a phrase (the body tier relaxes
+    it) or an exclusion (the head tier sees no body)."""
+    return '"' in query or "-" in query
+
+
+def _newest(queryset, column, search_query, limit):
+    return (
+        queryset.alias(search_match=column)
+        .filter(search_match=search_query)
+        .order_by("-published_at", "-pk")
+        .values("pk")[:limit]
+    )
+
+
 def _search_postgresql(queryset, query):
     search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    head_matches = _newest(queryset, search_head_column(), search_query, HEAD_CANDIDATES)
     if _has_phrase(query):
-        # Checking a phrase reads each candidate's word positions (its whole vector).
-        # Find the newest articles with all the words through the index first, then check
-        # the phrase on those only: the work is bounded however rare the phrase is.
-        candidate_query = _LooseSearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-        candidate_limit = MAX_PHRASE_CANDIDATES
+        body_matches = _newest(
+            queryset,
+            search_vector_column(),
+            _LooseSearchQuery(query, search_type="websearch", config=SEARCH_CONFIG),
+            PHRASE_BODY_CANDIDATES,
+        )
     else:
-        candidate_query = search_query
-        candidate_limit = MAX_RANKED_CANDIDATES
-    candidates = (
-        queryset.alias(search_match=search_vector_column())
-        .filter(search_match=candidate_query)
-        .order_by("-published_at", "-pk")
-        .values("pk")[:candidate_limit]
-    )
-    matches = queryset.filter(pk__in=candidates)
-    if candidate_query is not search_query:
-        matches = matches.alias(search_match=search_vector_column()).filter(
+        body_matches = _newest(queryset, search_vector_column(), search_query, BODY_CANDIDATES)
+    candidates = queryset.filter(pk__in=head_matches.union(body_matches, all=True))
+    if _may_not_match(query):
+        # A head match may hold an excluded word in its body, a loose body match may hold
+        # the phrase's words apart: check these against the whole query.
+        candidates = candidates.alias(search_match=search_vector_column()).filter(
             search_match=search_query
         )
+    ranked = list(
+        candidates.annotate(search_rank=SearchRank(search_vector_column(), search_query))
+        .order_by("-search_rank", "-published_at", "-pk")
+        .values_list("pk", flat=True)[:MAX_RESULTS]
+    )
     document = Concat(
         _escape_sql(F("dek")),
         Value(" · "),
@@ -162,12 +194,21 @@ def _search_postgresql(queryset, query):
         Left(_strip_tags_sql(Left(F("body"), SNIPPET_MARKUP_CHARS)), SNIPPET_SOURCE_CHARS),
         output_field=TextField(),
     )
-    return matches.annotate(
-        search_rank=SearchRank(search_vector_column(), search_query),
-        search_snippet=SearchHeadline(
-            document, search_query, config=SEARCH_CONFIG, **HEADLINE_OPTIONS
-        ),
-    ).order_by("-search_rank", "-published_at", "-pk")
+    position_in_ranking = Func(
+        Value(ranked, output_field=ArrayField(BigIntegerField())),
+        F("pk"),
+        function="array_position",
+        output_field=IntegerField(),
+    )
+    return (
+        queryset.filter(pk__in=ranked)
+        .annotate(
+            search_snippet=SearchHeadline(
+                document, search_query, config=SEARCH_CONFIG, **HEADLINE_OPTIONS
+            )
+        )
+        .order_by(position_in_ranking)
+    )
 
 
 def _fallback_terms(query):

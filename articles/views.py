@@ -14,9 +14,9 @@ from django.views.generic import DetailView, ListView
 
 from cpc_site.caching import load_fragments
 
+from . import search
 from .citations import citation_formats, citation_html
 from .models import Article, Author, Topic
-from .search import clean_query, search_articles
 
 LIST_PAGE_SIZE = 12
 SEARCH_PAGE_SIZE = 20
@@ -193,11 +193,14 @@ class SearchView(PublishedArticlesMixin, ListView):
     paginate_by = SEARCH_PAGE_SIZE
 
     def get_queryset(self):
-        self.query = clean_query(self.request.GET.get("q", ""))
-        return search_articles(self.published_articles(), self.query)
+        self.query = search.clean_query(self.request.GET.get("q", ""))
+        # A result card shows no body: leave the longest column in the database.
+        return search.search_articles(self.published_articles(), self.query).defer("body")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(query=self.query, **kwargs)
+        return super().get_context_data(
+            query=self.query, results_limit=search.MAX_RESULTS, **kwargs
+        )
 
 
 CITATION_DOWNLOADS = {

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from articles import search as search_module
 from articles.models import Article, ArticleAuthor
 from articles.search import search_articles
 from tests.factories import make_article, make_author, make_draft
@@ -82,11 +83,13 @@ def test_empty_and_nonsense_queries_return_nothing_without_error(query):
     assert search(query) == []
 
 
-def test_search_is_one_query(django_assert_num_queries):
-    for _ in range(3):
+@pytest.mark.parametrize("matches", [1, 12])
+def test_search_takes_the_same_queries_however_many_match(matches, django_assert_num_queries):
+    for _ in range(matches):
         make_article(title="Grain exports")
-    with django_assert_num_queries(1):
-        assert len(search("grain")) == 3
+    # PostgreSQL ranks in one query and then reads the rows; the fallback does both at once.
+    with django_assert_num_queries(2 if on_postgresql() else 1):
+        assert len(search("grain")) == matches
 
 
 def on_postgresql():
@@ -176,3 +179,37 @@ def test_snippet_of_a_long_body_never_shows_markup():
         assert "<mark>" in result.search_snippet
     assert "href" not in result.search_snippet
     assert "&lt;a" not in result.search_snippet
+
+
+@pytest.fixture
+def small_search_bounds(monkeypatch):
+    monkeypatch.setattr(search_module, "HEAD_CANDIDATES", 2)
+    monkeypatch.setattr(search_module, "BODY_CANDIDATES", 3)
+    monkeypatch.setattr(search_module, "MAX_RESULTS", 3)
+
+
+def test_an_old_title_match_outranks_many_newer_body_mentions(small_search_bounds):
+    now = timezone.now()
+    make_article(title="Hydrogen valleys", published_at=now - timedelta(days=900))
+    for days in range(1, 8):
+        make_article(
+            title=f"Weekly notes {days}",
+            body="<p>Hydrogen came up once.</p>",
+            published_at=now - timedelta(days=days),
+        )
+    found = titles("hydrogen")
+    assert found[0] == "Hydrogen valleys"
+    if on_postgresql():  # the bounded ranking lists the most relevant matches only
+        assert len(found) == 3
+
+
+def test_search_page_says_when_only_the_most_relevant_are_listed(client, small_search_bounds):
+    for days in range(1, 7):
+        make_article(title=f"Ports {days}", published_at=timezone.now() - timedelta(days=days))
+    response = client.get("/search/", {"q": "ports"})
+    page = response.content.decode()
+    if on_postgresql():
+        assert "The 3 most relevant articles" in page
+        assert "More articles match" in page
+    else:
+        assert "6 articles found" in page
