@@ -95,7 +95,11 @@ class ArticleFilter(django_filters.FilterSet):
         label="Updated at or after this time (ISO 8601; UTC without an offset).",
     )
     search = django_filters.CharFilter(
-        method="filter_search", label="Full-text search; results ranked by relevance."
+        method="filter_search",
+        label=(
+            'Full-text search (`websearch` syntax: "a phrase", or, -word); '
+            "the 200 most relevant matches, best first."
+        ),
     )
     ordering = django_filters.ChoiceFilter(
         method="filter_ordering",
