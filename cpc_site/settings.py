@@ -123,6 +123,9 @@ if REDIS_URL:
             "BACKEND": "cpc_site.caching.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cpc"),
+            # RESP2: redis-py 8 speaks RESP3 by default, whose pure-Python parser costs more
+            # per call than the bytes we read (every cached hit is one call).
+            "OPTIONS": {"protocol": 2},
         }
     }
 else:
