@@ -200,11 +200,17 @@ class ArticleQuerySet(models.QuerySet):
     def scheduled(self):
         return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
 
-    def for_listing(self):
+    def for_cards(self):
+        """What an article card on a page shows: hero image and byline."""
         return self.select_related("hero_image").prefetch_related(
             models.Prefetch(
                 "article_authors", queryset=ArticleAuthor.objects.select_related("author")
             ),
+        )
+
+    def for_listing(self):
+        """Cards plus topics: what feeds and the API show of each article in a list."""
+        return self.for_cards().prefetch_related(
             models.Prefetch(
                 "article_topics", queryset=ArticleTopic.objects.select_related("topic")
             ),
