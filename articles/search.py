@@ -24,8 +24,10 @@ from django.db.models import (
     Case,
     Exists,
     F,
+    Field,
     Func,
     IntegerField,
+    Lookup,
     OuterRef,
     Q,
     TextField,
@@ -33,7 +35,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import Col
-from django.db.models.functions import Coalesce, Concat, Left, NullIf, Replace
+from django.db.models.functions import Cast, Coalesce, Concat, Left, NullIf, Replace
 from django.utils.html import escape
 
 from .models import Article, ArticleAuthor
@@ -50,7 +52,7 @@ BODY_CANDIDATES = 100
 # all of its words) are checked against their full vectors: more of them, as they are cheap.
 PHRASE_BODY_CANDIDATES = 400
 MAX_RESULTS = 200  # the most relevant matches listed
-SNIPPET_SOURCE_CHARS = 800
+SNIPPET_SOURCE_CHARS = 500
 SNIPPET_MARKUP_CHARS = 3 * SNIPPET_SOURCE_CHARS  # body HTML read for those characters of text
 # The fallback ignores the words PostgreSQL's English configuration ignores most often.
 FALLBACK_STOP_WORDS = set(
@@ -194,21 +196,32 @@ def _search_postgresql(queryset, query):
         Left(_strip_tags_sql(Left(F("body"), SNIPPET_MARKUP_CHARS)), SNIPPET_SOURCE_CHARS),
         output_field=TextField(),
     )
-    position_in_ranking = Func(
-        Value(ranked, output_field=ArrayField(BigIntegerField())),
-        F("pk"),
-        function="array_position",
-        output_field=IntegerField(),
-    )
+    ranking = _id_array(ranked)
     return (
-        queryset.filter(pk__in=ranked)
+        queryset.filter(_IsAnyOf(F("pk"), ranking))
         .annotate(
             search_snippet=SearchHeadline(
                 document, search_query, config=SEARCH_CONFIG, **HEADLINE_OPTIONS
             )
         )
-        .order_by(position_in_ranking)
+        .order_by(Func(ranking, F("pk"), function="array_position"))
     )
+
+
+def _id_array(ids):
+    """`ids` as one bigint[] parameter (a `pk__in` list sends, and prepares, one per id)."""
+    return Cast(Value(ids, output_field=Field()), ArrayField(BigIntegerField()))
+
+
+class _IsAnyOf(Lookup):
+    """`lhs = ANY(array)`: an index lookup of every element of a PostgreSQL array."""
+
+    lookup_name = "is_any_of"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
 
 
 def _fallback_terms(query):
