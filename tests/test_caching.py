@@ -5,6 +5,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -330,3 +331,39 @@ def test_cached_pages_keep_their_content_security_policy(client, django_assert_n
 
     assert "script-src 'self'" in hit["Content-Security-Policy"]
     assert hit["Content-Security-Policy"] == first["Content-Security-Policy"]
+
+
+def test_cached_article_cards_follow_an_author_rename_on_every_list(client, fragments_only):
+    author = make_author(name="Leyla Mammadova")
+    make_article(title="Grain corridors", authors=[author])
+    lists = ["/", "/articles/", author.get_absolute_url(), "/search/?q=grain"]
+    for url in lists:
+        assert "Leyla Mammadova" in warm(client, url).content.decode()
+
+    author.name = "Leyla Mammadova-Aliyeva"
+    author.save()
+
+    for url in lists:
+        assert "Leyla Mammadova-Aliyeva" in client.get(url).content.decode(), url
+
+
+def test_cached_cards_are_read_in_one_round_trip_for_a_whole_page(
+    client, fragments_only, django_assert_max_num_queries
+):
+    for _ in range(12):
+        make_article(authors=[make_author(), make_author()])
+    cache_calls = []
+    real_get_many = caches["default"].get_many
+
+    def counting_get_many(keys, *args, **kwargs):
+        cache_calls.append(keys)
+        return real_get_many(keys, *args, **kwargs)
+
+    first = client.get("/")
+    with mock.patch.object(caches["default"], "get_many", counting_get_many):
+        with django_assert_max_num_queries(4):
+            second = client.get("/")
+
+    assert second.content == first.content
+    card_reads = [keys for keys in cache_calls if any("card-" in key for key in keys)]
+    assert len(card_reads) == 1
