@@ -50,7 +50,7 @@ HEAD_CANDIDATES = 150
 BODY_CANDIDATES = 100
 # A quoted phrase needs word positions, so its body candidates (the newest articles with
 # all of its words) are checked against their full vectors: more of them, as they are cheap.
-PHRASE_BODY_CANDIDATES = 400
+PHRASE_BODY_CANDIDATES = 200
 MAX_RESULTS = 200  # the most relevant matches listed
 SNIPPET_SOURCE_CHARS = 500
 SNIPPET_MARKUP_CHARS = 3 * SNIPPET_SOURCE_CHARS  # body HTML read for those characters of text
