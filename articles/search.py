@@ -94,8 +94,17 @@ def search_articles(queryset, query):
 def search_vector_column():
     """PostgreSQL's stored `search_vector` column of articles (kept by triggers, GIN-indexed),
     as an expression that survives subquery relabelling."""
+    return _stored_vector("search_vector")
+
+
+def _search_head_column():
+    """The stored `search_head` column: title, dek, summary and author names (migration 0005)."""
+    return _stored_vector("search_head")
+
+
+def _stored_vector(column):
     field = SearchVectorField()
-    field.set_attributes_from_name("search_vector")
+    field.set_attributes_from_name(column)
     field.model = Article
     return Col(Article._meta.db_table, field)
 
@@ -118,14 +127,6 @@ def _strip_tags_sql(expression):
         function="regexp_replace",
         output_field=TextField(),
     )
-
-
-def search_head_column():
-    """PostgreSQL's stored `search_head` column: title, dek, summary and author names."""
-    field = SearchVectorField()
-    field.set_attributes_from_name("search_head")
-    field.model = Article
-    return Col(Article._meta.db_table, field)
 
 
 class _LooseSearchQuery(SearchQuery):
@@ -164,16 +165,13 @@ def _newest(queryset, column, search_query, limit):
 
 def _search_postgresql(queryset, query):
     search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-    head_matches = _newest(queryset, search_head_column(), search_query, HEAD_CANDIDATES)
+    head_matches = _newest(queryset, _search_head_column(), search_query, HEAD_CANDIDATES)
     if _has_phrase(query):
-        body_matches = _newest(
-            queryset,
-            search_vector_column(),
-            _LooseSearchQuery(query, search_type="websearch", config=SEARCH_CONFIG),
-            PHRASE_BODY_CANDIDATES,
-        )
+        body_query = _LooseSearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        body_limit = PHRASE_BODY_CANDIDATES
     else:
-        body_matches = _newest(queryset, search_vector_column(), search_query, BODY_CANDIDATES)
+        body_query, body_limit = search_query, BODY_CANDIDATES
+    body_matches = _newest(queryset, search_vector_column(), body_query, body_limit)
     candidates = queryset.filter(pk__in=head_matches.union(body_matches, all=True))
     if _may_not_match(query):
         # A head match may hold an excluded word in its body, a loose body match may hold
