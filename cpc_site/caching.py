@@ -27,7 +27,6 @@ or say `private`/`no-store`.
 
 import hashlib
 import math
-import re
 import uuid
 from dataclasses import dataclass
 
@@ -39,6 +38,7 @@ from django.core.cache.backends.redis import RedisCacheClient
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
+from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone
 from django.utils.cache import (
     get_conditional_response,
@@ -52,7 +52,6 @@ CONTENT_APPS = frozenset({"articles", "related"})
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 # A response that varies on anything else is not stored (the key would not tell variants apart).
 STORABLE_VARY = frozenset({"accept", "accept-encoding", "cookie", "authorization", "origin"})
-ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # the test django.middleware.gzip makes
 KEPT_HEADERS_SKIP = frozenset({"set-cookie", "cache-control", "date"})
 
 
@@ -245,7 +244,7 @@ class ResponseCacheMiddleware:
                 request.get_full_path(),
                 meta.get("HTTP_ACCEPT", ""),
                 # GZipMiddleware only asks whether gzip is accepted: one variant each.
-                "gzip" if ACCEPTS_GZIP.search(meta.get("HTTP_ACCEPT_ENCODING", "")) else "",
+                "gzip" if re_accepts_gzip.search(meta.get("HTTP_ACCEPT_ENCODING", "")) else "",
             )
         )
         digest = hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
