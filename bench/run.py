@@ -511,7 +511,7 @@ def main(argv=None):
         with Server(args.port, response_cache=True) as server:
             warm = measure(server, scenario_list, workdir=workdir, **options)
             rss = max(rss, server.max_rss_kb)
-        search_p95 = search_total = search_itself = None
+        search_p95 = search_itself = None
         search_total = database_has_articles(args.search_database_url)
         if search_total:
             log(f"search p95 on {search_total} articles ({args.search_database_url})")
