@@ -192,6 +192,13 @@ class Topic(models.Model):
         return reverse("articles:topic-detail", kwargs={"slug": self.slug})
 
 
+def byline_prefetch():
+    """The authors of each article, in byline order (`Article.ordered_authors`)."""
+    return models.Prefetch(
+        "article_authors", queryset=ArticleAuthor.objects.select_related("author")
+    )
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """The one visibility rule: published and due. Everything public goes through it."""
@@ -202,11 +209,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_cards(self):
         """What an article card on a page shows: hero image and byline."""
-        return self.select_related("hero_image").prefetch_related(
-            models.Prefetch(
-                "article_authors", queryset=ArticleAuthor.objects.select_related("author")
-            ),
-        )
+        return self.select_related("hero_image").prefetch_related(byline_prefetch())
 
     def for_listing(self):
         """Cards plus topics: what feeds and the API show of each article in a list."""

@@ -12,11 +12,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
-from cpc_site.caching import load_fragments
+from cpc_site.caching import get_fragment, load_fragments
 
 from . import search
 from .citations import citation_formats, citation_html
-from .models import Article, Author, Topic
+from .models import Article, Author, Topic, byline_prefetch
 
 LIST_PAGE_SIZE = 12
 SEARCH_PAGE_SIZE = 20
@@ -24,20 +24,23 @@ INDEX_PAGE_SIZE = 60
 
 
 class PublishedArticlesMixin:
-    """Pages show published articles only, with everything their cards need prefetched."""
+    """Pages show published articles only, with everything their cards need loaded."""
 
     # The cached parts of includes/article_card.html, fetched for the whole page at once.
     card_fragments = ("card-image", "card-byline")
 
     def published_articles(self):
-        return Article.objects.published().for_cards()
+        # Bylines are in a cached fragment: their authors load only when one is missing.
+        return Article.objects.published().select_related("hero_image")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        articles = context["object_list"]
+        articles = list(context["object_list"])
         load_fragments(
             self.request, [(name, [a.pk]) for a in articles for name in self.card_fragments]
         )
+        if any(get_fragment(self.request, "card-byline", [a.pk]) is None for a in articles):
+            prefetch_related_objects(articles, byline_prefetch())
         return context
 
 

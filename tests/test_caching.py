@@ -6,7 +6,9 @@ from unittest import mock
 
 import pytest
 from django.core.cache import caches
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -347,6 +349,10 @@ def test_cached_article_cards_follow_an_author_rename_on_every_list(client, frag
         assert "Leyla Mammadova-Aliyeva" in client.get(url).content.decode(), url
 
 
+def loads_bylines(query):
+    return query["sql"].startswith('SELECT "articles_articleauthor"')
+
+
 def test_cached_cards_are_read_in_one_round_trip_for_a_whole_page(
     client, fragments_only, django_assert_max_num_queries
 ):
@@ -361,9 +367,24 @@ def test_cached_cards_are_read_in_one_round_trip_for_a_whole_page(
 
     first = client.get("/")
     with mock.patch.object(caches["default"], "get_many", counting_get_many):
-        with django_assert_max_num_queries(4):
+        with django_assert_max_num_queries(4) as queries:
             second = client.get("/")
 
     assert second.content == first.content
     card_reads = [keys for keys in cache_calls if any("card-" in key for key in keys)]
     assert len(card_reads) == 1
+    # The bylines came from the cache: no author was loaded for them.
+    assert not [q for q in queries.captured_queries if loads_bylines(q)]
+
+
+def test_a_missing_card_fragment_loads_the_bylines_of_the_page(client, fragments_only):
+    authors = [make_author(name="Rashad Karimov"), make_author(name="Aida Nuriyeva")]
+    make_article(title="Port capacity", authors=authors)
+    warm(client, "/search/?q=port")
+    caches["default"].clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/search/?q=port").content.decode()
+
+    assert "Rashad Karimov" in body and "Aida Nuriyeva" in body
+    assert len([q for q in queries.captured_queries if loads_bylines(q)]) == 1
