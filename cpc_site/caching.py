@@ -23,12 +23,29 @@ Never cached, never served from the shared cache: anything but GET/HEAD, request
 session cookie (editors see fresh pages) or an `Authorization`/API-key header (partners'
 keys can see embargoed articles), the admin and previews, and responses that set cookies
 or say `private`/`no-store`.
+
+Two layers with Redis: each worker process also keeps the entries it served last in its own
+memory (`RESPONSE_CACHE_LOCAL_BYTES`), so a hit costs no Redis round trip at all. That copy
+stays never stale on every app server because (1) `invalidate_content()` sets the generation
+and publishes it on a Redis channel in one MULTI/EXEC; (2) a worker subscribes to that
+channel before it reads the generation from Redis, so no change after that read goes
+unheard; (3) before every local lookup it reads the announcements waiting on its socket
+(without blocking) and drops its copies when the generation moved; any error on the
+subscription drops them too, and Redis is read again. The one case pub/sub cannot tell
+apart from silence is a subscription that lost a message without an error yet (a network
+drop neither end has noticed), so the generation a worker knows is trusted for at most
+`RESPONSE_CACHE_LOCAL_TRUST_SECONDS` (1 s) after it last read it from Redis: one round trip
+per second per worker.
 """
 
 import hashlib
 import math
+import os
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
+from time import monotonic
 
 from django.apps import AppConfig
 from django.conf import settings
@@ -46,6 +63,8 @@ from django.utils.cache import (
     patch_vary_headers,
 )
 from django.utils.http import http_date, parse_http_date_safe
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 
 GENERATION_KEY = "content-generation"
 CONTENT_APPS = frozenset({"articles", "related"})
@@ -53,6 +72,7 @@ CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 # A response that varies on anything else is not stored (the key would not tell variants apart).
 STORABLE_VARY = frozenset({"accept", "accept-encoding", "cookie", "authorization", "origin"})
 KEPT_HEADERS_SKIP = frozenset({"set-cookie", "cache-control", "date"})
+SUBSCRIBE_TIMEOUT_SECONDS = 2
 
 
 def _cache():
@@ -93,7 +113,17 @@ def current_generation(stored=None):
 
 def invalidate_content():
     """Retire every cached response; call after writes that send no model signals."""
-    _cache().set(GENERATION_KEY, str(Generation(uuid.uuid4().hex, _now())), timeout=None)
+    cache = _cache()
+    generation = Generation(uuid.uuid4().hex, _now())
+    if isinstance(cache, RedisCache):
+        cache.set_and_publish(GENERATION_KEY, str(generation))
+    else:
+        cache.set(GENERATION_KEY, str(generation), timeout=None)
+    local = local_response_cache()
+    if local is not None:
+        # At once, not when our own announcement comes back: this process's next request
+        # (an editor's "view on site", a test) must not see its local copies.
+        local.announce(generation)
 
 
 def _content_changed(sender, **kwargs):
@@ -195,11 +225,154 @@ def _conditional_response(request, response, generation):
             request.META["HTTP_IF_MODIFIED_SINCE"] = saved
 
 
-class ResponseCacheMiddleware:
-    """Serve anonymous GETs from the shared cache; send headers right for a CDN.
+class LocalResponseCache:
+    """This process's copy of recent response entries, in front of the shared cache.
 
-    Sits above the session, auth and CSRF middleware so a hit costs one cache round trip
-    and no SQL. Answers conditional requests (304) for hits and misses alike.
+    Trusted only while subscribed to generation announcements and for
+    `RESPONSE_CACHE_LOCAL_TRUST_SECONDS` after the generation was last read from Redis (see
+    the module docstring). Shared by the threads of a worker, hence the lock.
+    """
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.lock = threading.Lock()
+        self.pubsub = None
+        self.generation = None
+        self.confirmed_at = -math.inf
+        # Bumped whenever the generation may have moved (an announcement, a new or lost
+        # subscription): a read of Redis that began before the bump may be older than what
+        # we know, so confirm() ignores it.
+        self.changes = 0
+        self.entries = OrderedDict()
+        self.size = 0
+
+    def get(self, key, now):
+        """(entry, generation) when a fresh entry for `key` is held here, else None."""
+        with self.lock:
+            self._drain()
+            if not self._trusted():
+                return None
+            entry = self.entries.get(key)
+            if (
+                entry is None
+                or entry["generation"] != self.generation.token
+                or entry["expires_at"] <= now
+            ):
+                return None
+            self.entries.move_to_end(key)
+            return entry, self.generation
+
+    def subscribe(self):
+        """Subscribe (once) before Redis is read; return the mark `confirm()` takes."""
+        with self.lock:
+            if self.pubsub is None:
+                try:
+                    self.pubsub = _cache().subscribe(GENERATION_KEY)
+                except RedisError:
+                    pass  # The shared cache answers (or fails) as it would without us.
+                self.changes += 1
+            return self.changes
+
+    def confirm(self, generation, mark):
+        """Take `generation`, just read from Redis, as current (unless it may be outdated)."""
+        with self.lock:
+            if self.pubsub is None or self.changes != mark:
+                return
+            self._adopt(generation)
+            self.confirmed_at = monotonic()
+
+    def announce(self, generation):
+        """This process has just set a new generation."""
+        with self.lock:
+            self._adopt(generation)
+
+    def put(self, key, entry):
+        """Keep `entry` (of the current generation), evicting the least recently used."""
+        size = len(entry["content"])
+        limit = settings.RESPONSE_CACHE_LOCAL_BYTES
+        with self.lock:
+            if self.generation is None or entry["generation"] != self.generation.token:
+                return
+            if size > limit:
+                return
+            replaced = self.entries.pop(key, None)
+            if replaced is not None:
+                self.size -= len(replaced["content"])
+            self.entries[key] = entry
+            self.size += size
+            while self.size > limit:
+                _, evicted = self.entries.popitem(last=False)
+                self.size -= len(evicted["content"])
+
+    def close(self):
+        with self.lock:
+            self._lose_subscription()
+
+    def _trusted(self):
+        return (
+            self.pubsub is not None
+            and self.generation is not None
+            and monotonic() - self.confirmed_at < settings.RESPONSE_CACHE_LOCAL_TRUST_SECONDS
+        )
+
+    def _drain(self):
+        if self.pubsub is None:
+            return
+        try:
+            while (message := self.pubsub.get_message(timeout=0)) is not None:
+                if message["type"] != "message":
+                    # A subscribe reply: redis-py reconnected by itself (retries configured),
+                    # and what was announced meanwhile is lost.
+                    raise RedisConnectionError("the subscription was re-established")
+                self._adopt(Generation.parse(message["data"].decode()))
+        except RedisError:
+            self._lose_subscription()
+
+    def _adopt(self, generation):
+        if generation != self.generation:
+            self.generation = generation
+            self.entries.clear()
+            self.size = 0
+            self.changes += 1
+
+    def _lose_subscription(self):
+        if self.pubsub is not None:
+            self.pubsub.close()
+            self.pubsub = None
+        self._adopt(None)
+        self.confirmed_at = -math.inf
+        self.changes += 1
+
+
+_local_response_cache = None
+
+
+def local_response_cache():
+    """This process's LocalResponseCache, or None when it is off (not Redis, or no bytes)."""
+    global _local_response_cache
+    if settings.RESPONSE_CACHE_LOCAL_BYTES <= 0 or not isinstance(_cache(), RedisCache):
+        return None
+    local = _local_response_cache
+    # A new one after a fork: the parent's subscription is not this process's.
+    if local is None or local.pid != os.getpid():
+        local = _local_response_cache = LocalResponseCache()
+    return local
+
+
+def reset_local_response_cache():
+    """Forget this process's local copies and subscription (tests, between settings)."""
+    global _local_response_cache
+    if _local_response_cache is not None:
+        _local_response_cache.close()
+    _local_response_cache = None
+
+
+class ResponseCacheMiddleware:
+    """Serve anonymous GETs from the cache; send headers right for a CDN.
+
+    Sits above the session, auth and CSRF middleware so a hit costs no SQL (and, from this
+    process's local copy, no cache round trip either). Answers conditional requests (304)
+    for hits and misses alike.
     """
 
     def __init__(self, get_response):
@@ -256,17 +429,31 @@ class ResponseCacheMiddleware:
         if key is None:
             return self.get_response(request)
         started = _now()
+        local = local_response_cache()
+        if local is not None:
+            hit = local.get(key, started)
+            if hit is not None:
+                entry, generation = hit
+                request.content_generation = generation
+                return self._from_entry(request, entry, started, generation)
+            # Before Redis is read: every change after that read is then announced to us.
+            mark = local.subscribe()
+
         # One round trip: the generation and the entry. An entry of an older generation is
         # a miss (and is overwritten), so retired entries never pile up.
         found = cache.get_many([GENERATION_KEY, key])
         generation = current_generation(found.get(GENERATION_KEY))
         request.content_generation = generation
+        if local is not None:
+            local.confirm(generation, mark)
         entry = found.get(key)
         if (
             entry is not None
             and entry["generation"] == generation.token
             and entry["expires_at"] > started
         ):
+            if local is not None:
+                local.put(key, entry)
             return self._from_entry(request, entry, started, generation)
 
         next_publication_at = request.next_publication_at = next_publication(generation)
@@ -300,6 +487,8 @@ class ResponseCacheMiddleware:
                 "expires_at": expires_at,
             }
             cache.set(key, entry, timeout=ttl)
+            if local is not None:
+                local.put(key, entry)
         self._public_headers(response, max(0, expires_at - started))
         return _conditional_response(request, response, generation)
 
@@ -452,8 +641,38 @@ class _ReusedClientRedisCacheClient(RedisCacheClient):
             client = clients[id(pool)] = self._client(connection_pool=pool)
         return client
 
+    def set_and_publish(self, key, value):
+        # One MULTI/EXEC: no subscriber hears of the value before it can read it.
+        with self.get_client(key, write=True).pipeline(transaction=True) as pipe:
+            pipe.set(key, self._serializer.dumps(value))
+            pipe.publish(key, value)
+            pipe.execute()
+
+    def subscribe(self, key):
+        pubsub = self.get_client(key, write=True).pubsub()
+        try:
+            pubsub.subscribe(key)
+            # Wait for Redis to confirm: only then is a later read sure to be followed by
+            # every announcement made after it.
+            reply = pubsub.get_message(timeout=SUBSCRIBE_TIMEOUT_SECONDS)
+            if reply is None or reply["type"] != "subscribe":
+                raise RedisConnectionError(f"no confirmation of the subscription to {key}")
+        except BaseException:
+            pubsub.close()
+            raise
+        return pubsub
+
 
 class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = _ReusedClientRedisCacheClient
+
+    def set_and_publish(self, key, value):
+        """Set `key` (no expiry) to the string `value` and publish it on a channel named
+        like the key (prefix and version included)."""
+        self._cache.set_and_publish(self.make_and_validate_key(key), value)
+
+    def subscribe(self, key):
+        """A redis-py PubSub subscribed to the channel that `set_and_publish(key, …)` uses."""
+        return self._cache.subscribe(self.make_and_validate_key(key))

@@ -71,7 +71,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    # Above sessions and auth: an anonymous hit is two cache reads and no SQL.
+    # Above sessions and auth: an anonymous hit costs no SQL.
     "cpc_site.caching.ResponseCacheMiddleware",
     # Below the response cache: a response is compressed once and stored compressed, with
     # its policy (which reads the uncompressed page, hence below compression).
@@ -137,6 +137,13 @@ RESPONSE_CACHE_ALIAS = "default"
 RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "600" if REDIS_URL else "0"))
 # Fragments of pages ({% cachedfragment %}) under the same rules, also with the page cache off.
 FRAGMENT_CACHE_SECONDS = int(os.environ.get("FRAGMENT_CACHE_SECONDS", "600" if REDIS_URL else "0"))
+# With the Redis backend, each worker also keeps recent hits in its own memory (at most this
+# many bytes of content), served with no Redis round trip; kept fresh by pub/sub and trusted
+# for at most RESPONSE_CACHE_LOCAL_TRUST_SECONDS after the last read from Redis. 0 turns it off.
+RESPONSE_CACHE_LOCAL_BYTES = int(os.environ.get("RESPONSE_CACHE_LOCAL_BYTES", str(32 * 1024**2)))
+RESPONSE_CACHE_LOCAL_TRUST_SECONDS = float(
+    os.environ.get("RESPONSE_CACHE_LOCAL_TRUST_SECONDS", "1")
+)
 RESPONSE_CACHE_SKIP_PATHS = ["/static/", "/media/", "/_bench/"]
 RESPONSE_CACHE_PRIVATE_PATHS = ["/admin/", "/preview/"]
 # Headers for browsers and a CDN in front: short, because only this server sees edits.
