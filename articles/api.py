@@ -24,7 +24,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from cpc_site.api_errors import InvalidParameters
-from cpc_site.caching import cached_items
+from cpc_site.caching import cached_items, fragments_enabled
 from partners.models import PartnerKey
 
 from . import changes
@@ -214,7 +214,9 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         if self.action == "retrieve":
             return articles.for_detail()
         if self.action == "list":
-            # Items come from the fragment cache; only misses load their related rows.
+            if fragments_enabled(self.request):
+                # Items come from the fragment cache: only misses load their related rows.
+                return articles
             return articles.select_related("hero_image")
         return articles.for_listing()
 
@@ -277,7 +279,9 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         return latest is not None and latest.timestamp() >= since - 1
 
     def serialize_list_items(self, articles):
-        prefetch_related_objects(articles, *Article.objects.for_listing()._prefetch_related_lookups)
+        prefetch_related_objects(
+            articles, "hero_image", *Article.objects.for_listing()._prefetch_related_lookups
+        )
         return self.get_serializer(articles, many=True).data
 
     def retrieve(self, request, *args, **kwargs):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from articles.models import Article
 from cpc_site.caching import invalidate_content
 from tests.admin_forms import admin_form_data
-from tests.factories import link, make_article, make_author, make_draft
+from tests.factories import link, make_article, make_author, make_draft, make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -388,3 +388,19 @@ def test_a_missing_card_fragment_loads_the_bylines_of_the_page(client, fragments
 
     assert "Rashad Karimov" in body and "Aida Nuriyeva" in body
     assert len([q for q in queries.captured_queries if loads_bylines(q)]) == 1
+
+
+def test_cached_api_list_items_leave_two_queries_and_load_no_images(
+    client, fragments_only, django_assert_num_queries
+):
+    for _ in range(3):
+        make_article(authors=[make_author()], hero_image=make_image())
+    url = "/api/v1/articles/?page_size=20"
+    first = client.get(url)
+
+    with django_assert_num_queries(2) as queries:  # the count and the page
+        second = client.get(url)
+
+    assert second.json() == first.json()
+    assert all(item["hero_image"]["url"] for item in second.json()["results"])
+    assert not [q for q in queries.captured_queries if "articles_image" in q["sql"]]
