@@ -30,8 +30,9 @@ class PublishedArticlesMixin:
     card_fragments = ("card-image", "card-byline")
 
     def published_articles(self):
-        # Bylines are in a cached fragment: their authors load only when one is missing.
-        return Article.objects.published().select_related("hero_image")
+        # A card's picture and byline are cached fragments: their rows load (below) only
+        # for the cards whose fragment is missing.
+        return Article.objects.published()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -39,9 +40,14 @@ class PublishedArticlesMixin:
         load_fragments(
             self.request, [(name, [a.pk]) for a in articles for name in self.card_fragments]
         )
-        if any(get_fragment(self.request, "card-byline", [a.pk]) is None for a in articles):
-            prefetch_related_objects(articles, byline_prefetch())
+        pictures = [a for a in articles if a.hero_image_id and self._missing("card-image", a)]
+        prefetch_related_objects(pictures, "hero_image")
+        bylines = [a for a in articles if self._missing("card-byline", a)]
+        prefetch_related_objects(bylines, byline_prefetch())
         return context
+
+    def _missing(self, fragment, article):
+        return get_fragment(self.request, fragment, [article.pk]) is None
 
 
 class HomeView(PublishedArticlesMixin, ListView):
@@ -50,7 +56,8 @@ class HomeView(PublishedArticlesMixin, ListView):
     paginate_by = LIST_PAGE_SIZE
 
     def get_queryset(self):
-        return self.published_articles()
+        # The featured card shows its picture uncached.
+        return self.published_articles().select_related("hero_image")
 
 
 class ArticleListView(PublishedArticlesMixin, ListView):

@@ -356,8 +356,10 @@ def loads_bylines(query):
 def test_cached_cards_are_read_in_one_round_trip_for_a_whole_page(
     client, fragments_only, django_assert_max_num_queries
 ):
-    for _ in range(12):
-        make_article(authors=[make_author(), make_author()])
+    for n in range(12):
+        make_article(
+            authors=[make_author(), make_author()], hero_image=make_image() if n % 2 else None
+        )
     cache_calls = []
     real_get_many = caches["default"].get_many
 
@@ -365,21 +367,22 @@ def test_cached_cards_are_read_in_one_round_trip_for_a_whole_page(
         cache_calls.append(keys)
         return real_get_many(keys, *args, **kwargs)
 
-    first = client.get("/")
+    first = client.get("/articles/")
     with mock.patch.object(caches["default"], "get_many", counting_get_many):
         with django_assert_max_num_queries(4) as queries:
-            second = client.get("/")
+            second = client.get("/articles/")
 
     assert second.content == first.content
     card_reads = [keys for keys in cache_calls if any("card-" in key for key in keys)]
     assert len(card_reads) == 1
-    # The bylines came from the cache: no author was loaded for them.
+    # The pictures and bylines came from the cache: no image or author was loaded for them.
     assert not [q for q in queries.captured_queries if loads_bylines(q)]
+    assert '"articles_image"' not in " ".join(q["sql"] for q in queries.captured_queries)
 
 
-def test_a_missing_card_fragment_loads_the_bylines_of_the_page(client, fragments_only):
+def test_missing_card_fragments_load_the_pictures_and_bylines_of_the_page(client, fragments_only):
     authors = [make_author(name="Rashad Karimov"), make_author(name="Aida Nuriyeva")]
-    make_article(title="Port capacity", authors=authors)
+    make_article(title="Port capacity", authors=authors, hero_image=make_image())
     warm(client, "/search/?q=port")
     caches["default"].clear()
 
@@ -387,6 +390,7 @@ def test_a_missing_card_fragment_loads_the_bylines_of_the_page(client, fragments
         body = client.get("/search/?q=port").content.decode()
 
     assert "Rashad Karimov" in body and "Aida Nuriyeva" in body
+    assert "<picture>" in body and "A harbour crane at dusk" in body
     assert len([q for q in queries.captured_queries if loads_bylines(q)]) == 1
 
 
