@@ -216,7 +216,7 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         if self.action == "list":
             if fragments_enabled(self.request):
                 # Items come from the fragment cache: only misses load their related rows.
-                return articles
+                return articles.defer("body")
             return articles.select_related("hero_image")
         return articles.for_listing()
 
