@@ -117,8 +117,13 @@ class ArticleFilter(django_filters.FilterSet):
         queryset = super().qs
         ordering = self.form.cleaned_data.get("ordering")
         if not ordering and not self.form.cleaned_data.get("search"):
-            queryset = queryset.order_by(*ORDERINGS["-published_at"])
+            queryset = self.unfiltered(queryset)
         return queryset
+
+    @staticmethod
+    def unfiltered(queryset):
+        """The list when no filter is asked for: newest first."""
+        return queryset.order_by(*ORDERINGS["-published_at"])
 
     def filter_search(self, queryset, name, value):
         return search_articles(queryset, value)
@@ -133,6 +138,10 @@ class StrictFilterBackend(DjangoFilterBackend):
     def filter_queryset(self, request, queryset, view):
         if getattr(view, "action", None) != "list":
             return queryset
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class and not set(request.query_params) & set(filterset_class.base_filters):
+            # No filter asked for: skip building and validating a form (most requests).
+            return filterset_class.unfiltered(queryset)
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
