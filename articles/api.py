@@ -24,7 +24,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from cpc_site.api_errors import InvalidParameters
-from cpc_site.caching import cached_items, fragments_enabled
+from cpc_site.caching import cached_count, cached_items, fragments_enabled
 from partners.models import PartnerKey
 
 from . import changes
@@ -85,6 +85,7 @@ class PagePagination(PageNumberPagination):
         page_size = self.get_page_size(request)
         number = _positive_int(request, "page", default=1, maximum=None)
         paginator = self.django_paginator_class(queryset, page_size)
+        paginator.count = cached_count(request, queryset, ignore=("page", "page_size", "fields"))
         try:
             self.page = paginator.page(number)
         except InvalidPage:

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
-from cpc_site.caching import get_fragment, load_fragments
+from cpc_site.caching import cached_count, get_fragment, load_fragments
 
 from . import search
 from .citations import citation_formats, citation_html
@@ -33,6 +33,11 @@ class PublishedArticlesMixin:
         # A card's picture and byline are cached fragments: their rows load (below) only
         # for the cards whose fragment is missing.
         return Article.objects.published()
+
+    def get_paginator(self, queryset, *args, **kwargs):
+        paginator = super().get_paginator(queryset, *args, **kwargs)
+        paginator.count = cached_count(self.request, queryset)
+        return paginator
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -53,6 +53,7 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.middleware.gzip import re_accepts_gzip
@@ -580,6 +581,28 @@ def get_fragment(request, name, keys):
 
 def store_fragment(request, name, keys, html, *, started):
     _store_fragments(request, {_fragment_key(name, keys): html}, started=started)
+
+
+def cached_count(request, object_list, *, ignore=("page",)):
+    """The size of `object_list` (a queryset or a list) this request shows, as a fragment.
+
+    Counting every published article grows with the archive (about 27 ms at 100,000), and a
+    list's count changes only with content (a new generation) or at a scheduled publication
+    (which no fragment outlives). Keyed by the path and the query parameters but `ignore`.
+    """
+    if not isinstance(object_list, QuerySet):
+        return len(object_list)
+    if not fragments_enabled(request):
+        return object_list.count()
+    params = sorted((name, values) for name, values in request.GET.lists() if name not in ignore)
+    digest = hashlib.md5(repr(params).encode(), usedforsecurity=False).hexdigest()
+    keys = [request.path, digest]
+    count = get_fragment(request, "count", keys)
+    if count is None:
+        started = _now()
+        count = object_list.count()
+        store_fragment(request, "count", keys, count, started=started)
+    return count
 
 
 def cached_items(request, name, objects, render_many, *, vary=()):

@@ -394,7 +394,7 @@ def test_missing_card_fragments_load_the_pictures_and_bylines_of_the_page(client
     assert len([q for q in queries.captured_queries if loads_bylines(q)]) == 1
 
 
-def test_cached_api_list_items_leave_two_queries_and_load_no_images(
+def test_cached_api_list_items_leave_one_query_and_load_no_images(
     client, fragments_only, django_assert_num_queries, django_assert_max_num_queries
 ):
     for _ in range(3):
@@ -403,9 +403,60 @@ def test_cached_api_list_items_leave_two_queries_and_load_no_images(
     with django_assert_max_num_queries(6):  # all misses: count, page, images, authors, topics
         first = client.get(url)
 
-    with django_assert_num_queries(2) as queries:  # the count and the page
+    with django_assert_num_queries(1) as queries:  # the page (its count is cached too)
         second = client.get(url)
 
     assert second.json() == first.json()
     assert all(item["hero_image"]["url"] for item in second.json()["results"])
     assert not [q for q in queries.captured_queries if "articles_image" in q["sql"]]
+
+
+def counts(queries):
+    return [q for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/articles/?type=analysis", "/api/v1/articles/?page_size=5&type=analysis"]
+)
+def test_a_list_counts_its_articles_once_per_content_change(client, fragments_only, url):
+    make_article(title="First count")
+    assert client.get(url).status_code == 200
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    assert not counts(queries)
+
+    make_article(title="Second count")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert len(counts(queries)) == 1
+    if url.startswith("/api/"):
+        assert response.json()["count"] == 2
+    else:
+        assert "Second count" in response.content.decode()
+
+
+def test_a_cached_count_follows_a_scheduled_publication(client, fragments_only):
+    now = timezone.now()
+    for n in range(3):
+        make_article(title=f"Live {n}")
+    make_article(title="Scheduled", published_at=now + timedelta(seconds=60))
+    url = "/api/v1/articles/?page_size=2"
+    assert warm(client, url).json()["count"] == 3
+
+    with mock.patch("django.utils.timezone.now", return_value=now + timedelta(seconds=61)):
+        response = client.get(url)
+        last_page = client.get(url + "&page=2")
+
+    assert response.json()["count"] == 4
+    assert last_page.status_code == 200 and len(last_page.json()["results"]) == 2
+
+
+def test_filters_are_counted_apart(client, fragments_only):
+    make_article(title="An analysis", article_type="analysis")
+    make_article(title="A commentary", article_type="commentary")
+    api = "/api/v1/articles/"
+    assert client.get(api).json()["count"] == 2
+    assert client.get(api + "?type=analysis").json()["count"] == 1
+    assert client.get(api + "?type=commentary&page_size=1").json()["count"] == 1
+    assert client.get(api).json()["count"] == 2
