@@ -74,6 +74,9 @@ CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 STORABLE_VARY = frozenset({"accept", "accept-encoding", "cookie", "authorization", "origin"})
 KEPT_HEADERS_SKIP = frozenset({"set-cookie", "cache-control", "date"})
 SUBSCRIBE_TIMEOUT_SECONDS = 2
+# After a failed subscription (Redis down, or pub/sub refused by its ACL) a worker serves from
+# Redis alone and tries again this much later, not on every request.
+SUBSCRIBE_RETRY_SECONDS = 30
 
 
 def _cache():
@@ -246,6 +249,7 @@ class LocalResponseCache:
         self.changes = 0
         self.entries = OrderedDict()
         self.size = 0
+        self.subscribe_after = -math.inf
 
     def get(self, key, now):
         """(entry, generation) when a fresh entry for `key` is held here, else None."""
@@ -266,11 +270,12 @@ class LocalResponseCache:
     def subscribe(self):
         """Subscribe (once) before Redis is read; return the mark `confirm()` takes."""
         with self.lock:
-            if self.pubsub is None:
+            if self.pubsub is None and monotonic() >= self.subscribe_after:
                 try:
                     self.pubsub = _cache().subscribe(GENERATION_KEY)
                 except RedisError:
-                    pass  # The shared cache answers (or fails) as it would without us.
+                    # The shared cache answers (or fails) as it would without us.
+                    self.subscribe_after = monotonic() + SUBSCRIBE_RETRY_SECONDS
                 self.changes += 1
             return self.changes
 
@@ -346,6 +351,7 @@ class LocalResponseCache:
 
 
 _local_response_cache = None
+_local_response_cache_lock = threading.Lock()
 
 
 def local_response_cache():
@@ -356,7 +362,10 @@ def local_response_cache():
     local = _local_response_cache
     # A new one after a fork: the parent's subscription is not this process's.
     if local is None or local.pid != os.getpid():
-        local = _local_response_cache = LocalResponseCache()
+        with _local_response_cache_lock:
+            local = _local_response_cache
+            if local is None or local.pid != os.getpid():
+                local = _local_response_cache = LocalResponseCache()
     return local
 
 

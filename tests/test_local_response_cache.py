@@ -308,3 +308,26 @@ def test_drafts_and_previews_are_never_served_from_the_local_copy(client, admin_
         assert client.get(draft.get_absolute_url()).status_code == 404
 
     assert "Secret draft" not in client.get(reverse("articles:home")).content.decode()
+
+
+def test_a_refused_subscription_leaves_pages_fresh_and_is_retried_only_later(client):
+    article = make_article(title="Original title")
+    url = article.get_absolute_url()
+    attempts = []
+
+    def refuse(key):
+        attempts.append(key)
+        raise redis.exceptions.ResponseError("NOPERM this user has no permissions")
+
+    with mock.patch.object(RedisCache, "subscribe", side_effect=refuse):
+        assert client.get(url).status_code == 200
+        assert asks_redis(client, url)  # no local copy without a subscription
+        Article.objects.filter(pk=article.pk).update(title="Corrected elsewhere")
+        set_generation_elsewhere(announce=True)
+        assert "Corrected elsewhere" in client.get(url).content.decode()
+        assert len(attempts) == 1  # not on every request
+
+        later = time.monotonic() + 31
+        with mock.patch("cpc_site.caching.monotonic", return_value=later):
+            client.get(url)
+        assert len(attempts) == 2
