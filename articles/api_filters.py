@@ -139,9 +139,10 @@ class StrictFilterBackend(DjangoFilterBackend):
         if getattr(view, "action", None) != "list":
             return queryset
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class and not set(request.query_params) & set(filterset_class.base_filters):
+        unfiltered = getattr(filterset_class, "unfiltered", None)
+        if unfiltered and not set(request.query_params) & set(filterset_class.base_filters):
             # No filter asked for: skip building and validating a form (most requests).
-            return filterset_class.unfiltered(queryset)
+            return unfiltered(queryset)
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
