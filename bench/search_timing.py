@@ -3,7 +3,7 @@
     python -m bench.search_timing --database-url postgres://…/cpc_bench_100k
 
 Runs `articles.search.search_articles` as the /search/ view does (published articles,
-cards' fields, 20 per page), each of `bench.run.SEARCH_QUERIES` `--repeat` times, and
+no body, 20 per page), each of `bench.run.SEARCH_QUERIES` `--repeat` times, and
 prints one JSON line: p50 and p95 in milliseconds. No HTTP and no template: the page's
 own figure comes from the load run.
 """
@@ -36,7 +36,7 @@ def main(argv=None):
     from .run import SEARCH_QUERIES
 
     def search_page(query):
-        results = search_articles(Article.objects.published().for_cards(), query)
+        results = search_articles(Article.objects.published(), query)
         page = Paginator(results.defer("body"), 20).page(1)
         return [article.search_snippet for article in page.object_list], page.paginator.count
 
