@@ -28,8 +28,9 @@ from cpc_site.caching import (
     RedisCache,
     reset_local_response_cache,
 )
+from partners.models import PartnerKey
 from tests.admin_forms import admin_form_data
-from tests.factories import make_article, make_author, make_draft
+from tests.factories import make_article, make_author
 
 pytestmark = pytest.mark.django_db
 
@@ -294,20 +295,33 @@ def test_local_copies_beyond_the_byte_budget_go_least_recently_used_first(client
     assert asks_redis(client, second)
 
 
-def test_drafts_and_previews_are_never_served_from_the_local_copy(client, admin_client):
-    draft = make_draft(title="Secret draft")
-    preview = reverse("articles:article-preview", args=[draft.pk])
+def test_an_unpublished_article_is_never_served_from_the_local_copy(client):
+    article = make_article(title="Soon withdrawn")
+    url = article.get_absolute_url()
+    local_hit(client, url)
     local_hit(client, reverse("articles:home"))
 
-    for _ in range(2):
-        response = admin_client.get(preview)
-        assert response.status_code == 200
-        assert "Secret draft" in response.content.decode()
-        assert "no-store" in response["Cache-Control"]
-        assert client.get(preview).status_code == 302  # to the login page
-        assert client.get(draft.get_absolute_url()).status_code == 404
+    article.status = Article.Status.DRAFT
+    article.save()
 
-    assert "Secret draft" not in client.get(reverse("articles:home")).content.decode()
+    assert client.get(url).status_code == 404
+    assert "Soon withdrawn" not in client.get(reverse("articles:home")).content.decode()
+
+
+def test_a_partner_key_never_gets_the_anonymous_local_copy_nor_leaves_one(client):
+    make_article(title="Public piece")
+    make_article(title="Embargoed piece", published_at=timezone.now() + timedelta(hours=2))
+    _, secret = PartnerKey.objects.create_key(
+        name="production", partner="Example News Agency", can_see_embargoed=True
+    )
+    url = reverse("api:article-list")
+
+    anonymous = local_hit(client, url).json()["results"]
+    keyed = client.get(url, HTTP_AUTHORIZATION=f"Api-Key {secret}").json()["results"]
+
+    assert [item["title"] for item in anonymous] == ["Public piece"]
+    assert {item["title"] for item in keyed} == {"Public piece", "Embargoed piece"}
+    assert [item["title"] for item in local_hit(client, url).json()["results"]] == ["Public piece"]
 
 
 def test_a_refused_subscription_leaves_pages_fresh_and_is_retried_only_later(client):
