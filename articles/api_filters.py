@@ -112,19 +112,6 @@ class ArticleFilter(django_filters.FilterSet):
         model = Article
         fields = []
 
-    @property
-    def qs(self):
-        queryset = super().qs
-        ordering = self.form.cleaned_data.get("ordering")
-        if not ordering and not self.form.cleaned_data.get("search"):
-            queryset = self.unfiltered(queryset)
-        return queryset
-
-    @staticmethod
-    def unfiltered(queryset):
-        """The list when no filter is asked for: newest first."""
-        return queryset.order_by(*ORDERINGS["-published_at"])
-
     def filter_search(self, queryset, name, value):
         return search_articles(queryset, value)
 
@@ -139,13 +126,13 @@ class StrictFilterBackend(DjangoFilterBackend):
         if getattr(view, "action", None) != "list":
             return queryset
         filterset_class = self.get_filterset_class(view, queryset)
-        unfiltered = getattr(filterset_class, "unfiltered", None)
-        if unfiltered and not set(request.query_params) & set(filterset_class.base_filters):
-            # No filter asked for: skip building and validating a form (most requests).
-            return unfiltered(queryset)
-        filterset = self.get_filterset(request, queryset, view)
-        if filterset is None:
+        if filterset_class is None or not set(request.query_params) & set(
+            filterset_class.base_filters
+        ):
+            # No filter asked for (most requests): no form to build and validate, and the
+            # model's own ordering (newest first) stands.
             return queryset
+        filterset = self.get_filterset(request, queryset, view)
         if not filterset.is_valid():
             raise InvalidParameters(
                 (name, str(message))
