@@ -29,7 +29,7 @@ from partners.models import PartnerKey
 
 from . import changes
 from .api_filters import ArticleFilter, StrictFilterBackend, check_query_params
-from .models import Article, Author, Topic
+from .models import Article, Author, Topic, listing_prefetches
 from .revisions import published_revisions
 from .serializers import (
     ArticleDetailSerializer,
@@ -280,9 +280,7 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         return latest is not None and latest.timestamp() >= since - 1
 
     def serialize_list_items(self, articles):
-        prefetch_related_objects(
-            articles, "hero_image", *Article.objects.for_listing()._prefetch_related_lookups
-        )
+        prefetch_related_objects(articles, "hero_image", *listing_prefetches())
         return self.get_serializer(articles, many=True).data
 
     def retrieve(self, request, *args, **kwargs):

@@ -199,6 +199,15 @@ def byline_prefetch():
     )
 
 
+def listing_prefetches():
+    """What feeds and the API show of each article in a list, beyond its row and its hero
+    image: the byline and the topics (`Article.topic_list`)."""
+    return [
+        byline_prefetch(),
+        models.Prefetch("article_topics", queryset=ArticleTopic.objects.select_related("topic")),
+    ]
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """The one visibility rule: published and due. Everything public goes through it."""
@@ -207,17 +216,9 @@ class ArticleQuerySet(models.QuerySet):
     def scheduled(self):
         return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
 
-    def for_cards(self):
-        """What an article card on a page shows: hero image and byline."""
-        return self.select_related("hero_image").prefetch_related(byline_prefetch())
-
     def for_listing(self):
-        """Cards plus topics: what feeds and the API show of each article in a list."""
-        return self.for_cards().prefetch_related(
-            models.Prefetch(
-                "article_topics", queryset=ArticleTopic.objects.select_related("topic")
-            ),
-        )
+        """What feeds and the API show of each article in a list (`listing_prefetches`)."""
+        return self.select_related("hero_image").prefetch_related(*listing_prefetches())
 
     def for_detail(self):
         return self.for_listing().prefetch_related("sources", "corrections")
