@@ -1,5 +1,6 @@
 """Article admin: revision list, compare, restore, deleted articles, change notes, and the
-optimistic version check that refuses stale saves (the rules live in `articles.revisions`)."""
+optimistic version check that refuses stale saves. Saving, restoring and undeleting go
+through `articles.services`; who may do what, through `articles.policy`."""
 
 from dataclasses import dataclass
 
@@ -14,8 +15,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from . import revisions
+from . import revisions, services
 from .models import Article
+from .policy import policy
 
 
 @dataclass
@@ -54,6 +56,14 @@ class RevisionFormMixin(forms.Form):
             if "published_at" in cleaned and "published_at" not in self.changed_data:
                 # The widget drops microseconds; an untouched field is no change.
                 cleaned["published_at"] = self.instance.published_at
+            if cleaned.get("edited_version") is None:
+                # A form that does not say what it edited would overwrite blindly.
+                raise ValidationError(
+                    "This form does not say which version of the article it edits, so saving "
+                    "it could overwrite someone else's changes. Open the article again and "
+                    "redo your change.",
+                    code="no_version",
+                )
             self._refuse_stale_save(cleaned)
         if cleaned.get("public_correction"):
             if not (cleaned.get("change_note") or "").strip():
@@ -70,7 +80,7 @@ class RevisionFormMixin(forms.Form):
     def _refuse_stale_save(self, cleaned):
         submitted = cleaned.get("edited_version")
         current = Article.objects.select_for_update().filter(pk=self.instance.pk).first()
-        if submitted is None or current is None or submitted == current.version:
+        if current is None or submitted == current.version:
             return
         latest = revisions.latest_revision(current.pk)
         editor = revisions.user_label(latest.history_user if latest else None)
@@ -130,28 +140,32 @@ class ArticleRevisionAdminMixin:
     def get_fieldsets(self, request, obj=None):
         return [*super().get_fieldsets(request, obj), self.revision_fieldset]
 
-    # --- Saving: one revision per admin save -------------------------------------------
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        with revisions.collecting():
-            return super().changeform_view(request, object_id, form_url, extra_context)
+    # --- Saving: the form and its inline formsets in one service call -------------------
 
     def save_model(self, request, obj, form, change):
-        obj.skip_history_when_saving = True  # the revision is written after the inlines
-        try:
-            super().save_model(request, obj, form, change)
-        finally:
-            del obj.skip_history_when_saving
+        """Nothing yet: `save_related` saves the article and its inline rows together."""
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        article = form.instance
+        def write_inlines(article):
+            form.save_m2m()
+            for formset in formsets:
+                self.save_formset(request, form, formset, change=change)
+
         note = (form.cleaned_data.get("change_note") or "").strip()
-        revision = revisions.record_revision(article=article, user=request.user, reason=note)
-        for other in Article.objects.filter(pk__in=revisions.touched_articles() - {article.pk}):
-            revisions.record_revision(article=other, user=request.user)
-        if revision is not None and form.cleaned_data.get("public_correction"):
-            revisions.record_public_correction(article=article, revision=revision, note=note)
+        if not change:
+            services.create_article(
+                article=form.instance, user=request.user, write_inlines=write_inlines, reason=note
+            )
+            return
+        services.save_article(
+            article=form.instance,
+            user=request.user,
+            edited_version=form.cleaned_data.get("edited_version"),
+            write_inlines=write_inlines,
+            reason=note,
+            correction=note if form.cleaned_data.get("public_correction") else "",
+            published_at_given="published_at" in form.changed_data,
+        )
 
     # --- Views ---------------------------------------------------------------------------
 
@@ -218,7 +232,7 @@ class ArticleRevisionAdminMixin:
             raise Http404("No such revision.") from error
         if request.method == "POST":
             try:
-                result = revisions.restore_revision(
+                result = services.restore_revision(
                     revision=revision,
                     user=request.user,
                     restore_status=bool(request.POST.get("restore_status")),
@@ -236,16 +250,14 @@ class ArticleRevisionAdminMixin:
             revision=revision,
             comparison=revisions.compare_revisions(revision, current) if current else None,
             keeps_status=article.status != revision.status,
-            may_change_status=article.status_change_allowed(request.user, revision.status),
+            may_change_status=policy.may_change_status(request.user, article, revision.status),
         )
         return TemplateResponse(request, "admin/articles/article/revision_restore.html", context)
 
     def deleted_view(self, request):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        deleted = revisions.deleted_articles()
-        if not self._sees_all(request.user):
-            deleted = deleted.filter(created_by=request.user)
+        deleted = policy.visible_in_admin(request.user, revisions.deleted_articles())
         paginator = Paginator(deleted, self.revisions_per_page)
         context = self._context(
             request,
@@ -259,7 +271,7 @@ class ArticleRevisionAdminMixin:
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:articles_article_deleted"))
         try:
-            result = revisions.undelete_article(article_id=article_id, user=request.user)
+            result = services.undelete_article(article_id=article_id, user=request.user)
         except Article.DoesNotExist as error:
             raise Http404(str(error)) from error
         except PermissionDenied as error:
@@ -268,12 +280,6 @@ class ArticleRevisionAdminMixin:
         self._report_restore(request, result, f"Restored “{result.article}”")
         return HttpResponseRedirect(
             reverse("admin:articles_article_change", args=[result.article.pk])
-        )
-
-    @staticmethod
-    def _sees_all(user):
-        return user.has_perm("articles.edit_any_article") or user.has_perm(
-            "articles.publish_article"
         )
 
     def _report_restore(self, request, result, done):

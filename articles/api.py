@@ -6,10 +6,10 @@ articles (marked `embargoed_until`). Nothing else is ever shown.
 
 from django.conf import settings
 from django.core.paginator import InvalidPage
-from django.db.models import Max, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.http import http_date, parse_http_date_safe
+from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -27,7 +27,7 @@ from cpc_site.api_errors import InvalidParameters
 from cpc_site.caching import cached_count, cached_items, fragments_enabled
 from partners.models import PartnerKey
 
-from . import changes
+from . import changes, services
 from .api_filters import ArticleFilter, StrictFilterBackend, check_query_params
 from .models import Article, Author, Topic, listing_prefetches
 from .revisions import published_revisions
@@ -134,7 +134,6 @@ class PartnerAPIMixin:
     pagination_class = PagePagination
     list_params = PAGE_PARAMS
     detail_params = frozenset()
-    last_modified = None
 
     @property
     def partner_key(self):
@@ -160,16 +159,14 @@ class PartnerAPIMixin:
                 patch_cache_control(response, private=True, max_age=0, must_revalidate=True)
             else:
                 patch_cache_control(response, **self.public_cache_control())
-            if self.last_modified is not None:
-                response.headers["Last-Modified"] = http_date(self.last_modified.timestamp())
+            # The last change this client could see, from the change log (articles.changes).
+            last_modified = changes.last_change(changes.audiences_for(self.partner_key))
+            if last_modified is not None:
+                response.headers["Last-Modified"] = http_date(last_modified.timestamp())
         return response
 
     def public_cache_control(self):
         return {"public": True, "max_age": settings.API_CACHE_MAX_AGE}
-
-    def remember_last_modified(self, times):
-        times = [t for t in times if t is not None]
-        self.last_modified = max(times) if times else None
 
 
 def fields_parameter(serializer_class):
@@ -177,7 +174,7 @@ def fields_parameter(serializer_class):
         "fields",
         {
             "type": "array",
-            "items": {"type": "string", "enum": serializer_class.Meta.fields},
+            "items": {"type": "string", "enum": serializer_class.field_names()},
             "minItems": 1,
         },
         OpenApiParameter.QUERY,
@@ -236,7 +233,7 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         if raw is None:
             return None
         names = [name.strip() for name in raw.split(",")]
-        known = self.get_serializer_class().Meta.fields
+        known = self.get_serializer_class().field_names()
         unknown = [name for name in names if name not in known]
         if unknown or not all(names):
             raise InvalidParameters(
@@ -254,9 +251,6 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         self.selected_fields()  # refuse a bad selection before any query
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        self.remember_last_modified(article.updated_at for article in page)
-        if self.last_modified is not None and self._withdrawn_since_asked(request):
-            self.last_modified = None  # no 304 for a copy that may show a withdrawn article
         items = cached_items(
             request,
             "api-article",
@@ -266,19 +260,6 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         )
         return self.get_paginated_response(items)
 
-    @staticmethod
-    def _withdrawn_since_asked(request):
-        """Whether an article left the public list (unpublished, archived, deleted) at or after
-        the client's If-Modified-Since: the newest item shown does not date such a change."""
-        since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
-        if since is None:
-            return False
-        hidden = Article.history.model.objects.exclude(
-            id__in=Article.objects.published().values("pk")
-        )
-        latest = hidden.aggregate(latest=Max("history_date"))["latest"]
-        return latest is not None and latest.timestamp() >= since - 1
-
     def serialize_list_items(self, articles):
         prefetch_related_objects(articles, "hero_image", *listing_prefetches())
         return self.get_serializer(articles, many=True).data
@@ -286,7 +267,6 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         self.selected_fields()
         article = self.get_object()
-        self.remember_last_modified([article.updated_at])
         return Response(self.get_serializer(article).data)
 
     @extend_schema(
@@ -306,7 +286,6 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
     def revisions(self, request, slug=None):
         article = self.get_object()
         page = self.paginate_queryset(published_revisions(article))
-        self.remember_last_modified([article.updated_at])
         return self.get_paginated_response(RevisionSerializer(page, many=True).data)
 
     def allowed_query_params(self):
@@ -328,19 +307,10 @@ class _ProfileViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        self.last_modified = self._changed_at([item.pk for item in page])
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
-        item = self.get_object()
-        self.last_modified = self._changed_at([item.pk])
-        return Response(self.get_serializer(item).data)
-
-    def _changed_at(self, pks):
-        if not pks:
-            return None
-        history = self.queryset.model.history.model.objects
-        return history.filter(id__in=pks).aggregate(latest=Max("history_date"))["latest"]
+        return Response(self.get_serializer(self.get_object()).data)
 
 
 @extend_schema_view(
@@ -362,17 +332,31 @@ class TopicViewSet(_ProfileViewSet):
 
 
 class ChangeEventSerializer(serializers.Serializer):
-    event = serializers.ChoiceField(choices=["published", "updated", "unpublished", "deleted"])
-    id = serializers.IntegerField(source="article_id", help_text="The article id (stable).")
-    slug = serializers.CharField(help_text="The article slug at that time.")
-    previous_slug = serializers.CharField(
-        allow_null=True, help_text="On `updated`: the slug before a rename; otherwise null."
+    event = serializers.ChoiceField(
+        source="kind",
+        choices=changes.ARTICLE_EVENTS,
+        help_text="`embargoed` (only for keys with the embargo scope): the article is scheduled "
+        "for `embargoed_until`, or changed while scheduled.",
     )
-    time = serializers.DateTimeField()
+    id = serializers.IntegerField(source="object_id", help_text="The article id (stable).")
+    slug = serializers.CharField(help_text="The article slug at that time.")
+    previous_slug = serializers.SerializerMethodField(
+        help_text="On `updated` and `embargoed`: the slug before a rename; otherwise null."
+    )
+    time = serializers.DateTimeField(source="recorded_at", help_text="When the change was made.")
+    modified_at = serializers.DateTimeField(
+        help_text="The article's modification time after this change (its `modified_at`)."
+    )
+    embargoed_until = serializers.DateTimeField(
+        allow_null=True, help_text="On `embargoed`: do not publish before this time."
+    )
     cursor = serializers.SerializerMethodField(help_text="Resume after this event.")
 
+    def get_previous_slug(self, event) -> str | None:
+        return event.previous_slug or None
+
     def get_cursor(self, event) -> str:
-        return event.cursor.encode()
+        return changes.cursor_of(event).encode()
 
 
 @extend_schema_serializer(many=False)
@@ -425,9 +409,10 @@ class ChangeFeedViewSet(PartnerAPIMixin, viewsets.GenericViewSet):
             except changes.BadCursor as error:
                 raise InvalidParameters([("since", str(error))]) from None
         limit = _positive_int(request, "limit", default=100, maximum=CHANGES_LIMIT_MAX)
-        events, has_more = changes.change_events(since=since, limit=limit)
-        next_cursor = (events[-1].cursor if events else since).encode()
-        self.remember_last_modified(event.time for event in events)
+        services.publish_due_articles()  # scheduled articles that came due get their event
+        audiences = changes.audiences_for(self.partner_key)
+        events, has_more = changes.article_events(since=since, limit=limit, audiences=audiences)
+        next_cursor = (changes.cursor_of(events[-1]) if events else since).encode()
         next_url = request.build_absolute_uri(request.path) + f"?since={next_cursor}"
         return Response(
             {

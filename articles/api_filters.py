@@ -13,6 +13,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 
 from cpc_site.api_errors import InvalidParameters
 
+from . import changes
 from .models import Article, Author, Topic
 from .search import search_articles
 
@@ -90,9 +91,10 @@ class ArticleFilter(django_filters.FilterSet):
         label="Published before this time (ISO 8601; UTC without an offset).",
     )
     updated_since = StrictDateTimeFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        label="Updated at or after this time (ISO 8601; UTC without an offset).",
+        method="filter_updated_since",
+        label="Changed for readers at or after this time (ISO 8601; UTC without an offset): "
+        "an edit, a change of an author, topic or image it shows, or its publication. "
+        "Read from the change log, by commit time; removals are in /api/v1/changes/.",
     )
     search = django_filters.CharFilter(
         method="filter_search",
@@ -114,6 +116,11 @@ class ArticleFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return search_articles(queryset, value)
+
+    def filter_updated_since(self, queryset, name, value):
+        key = getattr(self.request, "auth", None)
+        audiences = changes.audiences_for(key if hasattr(key, "can_see_embargoed") else None)
+        return queryset.filter(changes.changed_since(value, audiences))
 
     def filter_ordering(self, queryset, name, value):
         return queryset.order_by(*ORDERINGS[value])

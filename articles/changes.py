@@ -1,29 +1,54 @@
-"""The change feed of the partner API, derived from the article history rows.
+"""The change log: what readers and partners can see changed, in commit order.
 
-An article is visible while a history row says "published" and its publication time has come,
-until the next row. Each history row is a boundary: where visibility or content changes there
-is an event (`published`, `updated`, `unpublished`, `deleted`). A row scheduled for later gives
-its `published` event at the publication time, if no other row came first. Replaying the feed
-from the start (add on published/updated, remove on unpublished/deleted) gives exactly the set
-of articles that `Article.objects.published()` returns.
+Writing. The write path (`articles.services`) calls `record()` at the end of every service, in
+the service's transaction, while it holds the row lock of every article it names. Each article
+row remembers what the log last said about it (`feed_state`: nothing, scheduled, live; and
+`feed_slug`), so the event follows from comparing that with the article now:
 
-Events are ordered by (time, history row, kind); a cursor is the position of an event.
+    told \\ now   live                     scheduled                  gone / draft
+    nothing      published                embargoed (embargo keys)   -
+    scheduled    published                embargoed if it changed    unpublished/deleted (embargo)
+    live         updated if it changed    unpublished + embargoed    unpublished/deleted
+
+Public rows are for everyone; embargo rows only for keys with the embargo scope (who also get
+every public row). Replaying the public rows from the start gives `Article.objects.published()`;
+replaying both gives what an embargo key sees. A scheduled article goes live with no write at
+all: `publish_due()` logs its `published` event (the worker runs it every few seconds, the
+feed before every read, and any service touching the article).
+
+Ordering by commit. Rows are served in `(position, id)` order, and a cursor is that pair. On
+PostgreSQL `position` is the writing transaction's id (`pg_current_xact_id()`), raised to the
+article's previous position when that is higher, and the feed serves only rows below
+`pg_snapshot_xmin(pg_current_snapshot())`, the oldest transaction still running. Every
+transaction that could still commit a row has an id of at least that xmin, so every row it
+commits later has a position at least that high: above every position already served. A
+cursor therefore never moves past a row that appears later, however long a transaction stays
+open; such a transaction only holds the feed back until it ends. The raise keeps the events of
+one article in the order they happened: they are written under the article's row lock, so a
+later event is written after the earlier one committed, and takes a position no lower.
+(A transaction sees its own rows too, so a test inside one transaction can read the feed.)
+On SQLite writers are serialised by the database lock, so `position` is simply the next number.
+
+Validators. `committed_at` is stamped just after the commit (an empty one reads as "now"), so
+Last-Modified values derived from the log never predate a change a client could not yet see.
 """
 
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from django.conf import settings
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db import connection, transaction
+from django.db.models import Max, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from .models import Article
+from .models import Article, ContentChange, FeedState
 
-PUBLISHED = Article.Status.PUBLISHED
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-BOUNDARY, DELAYED = 0, 1
+Kind = ContentChange.Kind
+Audience = ContentChange.Audience
+Subject = ContentChange.Subject
+ARTICLE_EVENTS = [Kind.PUBLISHED, Kind.UPDATED, Kind.UNPUBLISHED, Kind.DELETED, Kind.EMBARGOED]
 
 
 class BadCursor(ValueError):
@@ -32,145 +57,286 @@ class BadCursor(ValueError):
 
 @dataclass(frozen=True, order=True)
 class Cursor:
-    time: datetime
-    history_id: int
-    kind: int
+    position: int
+    id: int
 
     def encode(self):
-        micros = (self.time - EPOCH) // timedelta(microseconds=1)
-        raw = f"{micros}.{self.history_id}.{self.kind}".encode()
+        raw = f"c2.{self.position}.{self.id}".encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
     def decode(cls, text):
         try:
             padded = text + "=" * (-len(text) % 4)
-            micros, history_id, kind = (
+            tag, position, row_id = (
                 base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii").split(".")
             )
-            if not (micros.isdigit() and history_id.isdigit() and kind in {"0", "1"}):
+            if tag != "c2" or not (position.isdigit() and row_id.isdigit()):
                 raise ValueError
-            return cls(EPOCH + timedelta(microseconds=int(micros)), int(history_id), int(kind))
-        except (ValueError, UnicodeError, binascii.Error, OverflowError):
-            raise BadCursor("Not a cursor of this feed.") from None
+            return cls(int(position), int(row_id))
+        except (ValueError, UnicodeError, binascii.Error):
+            raise BadCursor(
+                "Not a cursor of this feed (cursors from before 2026-12 are void: "
+                "replay from the start, without `since`)."
+            ) from None
 
 
-START = Cursor(EPOCH, 0, BOUNDARY)
+START = Cursor(0, 0)
 
 
-@dataclass(frozen=True)
-class ChangeEvent:
-    event: str
-    article_id: int
-    slug: str
-    previous_slug: str | None
-    time: datetime
-    cursor: Cursor
+@dataclass
+class Touched:
+    """An article the running service changed (or deleted), as the change log needs it."""
+
+    article: Article
+    content_changed: bool
+    deleted: bool = False
 
 
-def _history():
-    return Article.history.model.objects.all()
+def _now_state(article, deleted):
+    if deleted:
+        return FeedState.NONE
+    if article.is_live:
+        return FeedState.LIVE
+    if article.is_scheduled:
+        return FeedState.SCHEDULED
+    return FeedState.NONE
 
 
-def _neighbour(field, *, before):
-    """The value of `field` in the previous (or next) history row of the same article."""
-    rows = _history().filter(id=OuterRef("id"))
-    if before:
-        rows = rows.filter(
-            Q(history_date__lt=OuterRef("history_date"))
-            | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id"))
-        ).order_by("-history_date", "-history_id")
-    else:
-        rows = rows.filter(
-            Q(history_date__gt=OuterRef("history_date"))
-            | Q(history_date=OuterRef("history_date"), history_id__gt=OuterRef("history_id"))
-        ).order_by("history_date", "history_id")
-    return Subquery(rows.values(field)[:1])
+def _events(touched, now):
+    """The (audience, kind, previous_slug) events of one article, oldest first."""
+    article, told = touched.article, touched.article.feed_state
+    state = _now_state(article, touched.deleted)
+    gone = Kind.DELETED if touched.deleted else Kind.UNPUBLISHED
+    renamed = article.feed_slug if article.feed_slug and article.feed_slug != article.slug else ""
+    changed = touched.content_changed or bool(renamed)
+    if state == FeedState.LIVE:
+        if told != FeedState.LIVE:
+            return [(Audience.PUBLIC, Kind.PUBLISHED, "")]
+        return [(Audience.PUBLIC, Kind.UPDATED, renamed)] if changed else []
+    if state == FeedState.SCHEDULED:
+        if told == FeedState.LIVE:
+            return [(Audience.PUBLIC, Kind.UNPUBLISHED, ""), (Audience.EMBARGO, Kind.EMBARGOED, "")]
+        if told == FeedState.NONE or changed:
+            return [(Audience.EMBARGO, Kind.EMBARGOED, renamed)]
+        return []
+    if told == FeedState.LIVE:
+        return [(Audience.PUBLIC, gone, "")]
+    if told == FeedState.SCHEDULED:
+        return [(Audience.EMBARGO, gone, "")]
+    return []
 
 
-def _visible_before(row):
-    return (
-        row.prev_status == PUBLISHED
-        and row.prev_type != "-"
-        and row.prev_published_at is not None
-        and row.prev_published_at < row.history_date
-    )
-
-
-def _visible_at_once(row):
-    return (
-        row.history_type != "-"
-        and row.status == PUBLISHED
-        and row.published_at is not None
-        and row.published_at <= row.history_date
-    )
-
-
-def _boundary_events(since, horizon, limit):
-    rows = (
-        _history()
-        .annotate(
-            prev_status=_neighbour("status", before=True),
-            prev_published_at=_neighbour("published_at", before=True),
-            prev_type=_neighbour("history_type", before=True),
-            prev_slug=_neighbour("slug", before=True),
+def _positions(subject_ids):
+    """The position for new rows of each (subject, object id): see the module docstring."""
+    if connection.vendor != "postgresql":
+        top = ContentChange.objects.aggregate(top=Max("position"))["top"] or 0
+        return None, dict.fromkeys(subject_ids, top + 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_xact_id()::text::bigint")
+        xid = cursor.fetchone()[0]
+    previous = {}
+    by_subject = {}
+    for subject, object_id in subject_ids:
+        by_subject.setdefault(subject, []).append(object_id)
+    for subject, ids in by_subject.items():
+        rows = (
+            ContentChange.objects.filter(subject=subject, object_id__in=ids)
+            .values_list("object_id")
+            .annotate(top=Max("position"))
         )
-        .filter(
-            Q(prev_status=PUBLISHED, prev_published_at__lt=F("history_date")) & ~Q(prev_type="-")
-            | Q(status=PUBLISHED, published_at__lte=F("history_date")) & ~Q(history_type="-"),
-            history_date__lte=horizon,
+        previous.update({(subject, object_id): top for object_id, top in rows})
+    return xid, {key: max(xid, previous.get(key, 0)) for key in subject_ids}
+
+
+def record(touched, *, subjects=(), now=None):
+    """Append the change-log rows for `touched` articles and `subjects` (other objects whose
+    change readers see: [(subject, object_id, audience)]), inside the running transaction.
+
+    The caller holds the row lock of every touched article. Updates the articles' bookkeeping
+    (`feed_state`, `feed_slug`, `modified_at`). Returns the rows written.
+    """
+    now = now or timezone.now()
+    planned = []
+    for item in sorted(touched, key=lambda t: t.article.pk):
+        for audience, kind, previous_slug in _events(item, now):
+            planned.append((item, audience, kind, previous_slug))
+    if not planned and not subjects:
+        _remember_states(touched, now, written={})
+        return []
+    keys = {(Subject.ARTICLE, item.article.pk) for item, *_ in planned}
+    keys |= {(subject, object_id) for subject, object_id, _ in subjects}
+    xid, positions = _positions(sorted(keys))
+    rows = []
+    for item, audience, kind, previous_slug in planned:
+        article = item.article
+        modified = now if item.content_changed or kind != Kind.PUBLISHED else _went_live(article)
+        gone = kind in (Kind.UNPUBLISHED, Kind.DELETED)
+        rows.append(
+            ContentChange(
+                position=positions[(Subject.ARTICLE, article.pk)],
+                xid=xid,
+                subject=Subject.ARTICLE,
+                object_id=article.pk,
+                kind=kind,
+                audience=audience,
+                slug=(article.feed_slug or article.slug) if gone else article.slug,
+                previous_slug=previous_slug,
+                modified_at=modified,
+                embargoed_until=article.published_at if kind == Kind.EMBARGOED else None,
+                recorded_at=now,
+            )
         )
-        .filter(
-            Q(history_date__gt=since.time)
-            | Q(history_date=since.time, history_id__gt=since.history_id)
+    for subject, object_id, audience in subjects:
+        rows.append(
+            ContentChange(
+                position=positions[(subject, object_id)],
+                xid=xid,
+                subject=subject,
+                object_id=object_id,
+                kind=Kind.UPDATED,
+                audience=audience,
+                modified_at=now,
+                recorded_at=now,
+            )
         )
-        .order_by("history_date", "history_id")
-        .only("id", "slug", "status", "published_at", "history_type", "history_date", "history_id")
-    )
-    for row in rows[: limit + 1]:
-        before, after = _visible_before(row), _visible_at_once(row)
-        if before and after:
-            renamed = row.prev_slug if row.prev_slug != row.slug else None
-            event, slug, previous = "updated", row.slug, renamed
-        elif after:
-            event, slug, previous = "published", row.slug, None
-        elif before:
-            event = "deleted" if row.history_type == "-" else "unpublished"
-            slug, previous = row.prev_slug, None
-        else:  # pragma: no cover - the query selects only rows with an event
+    rows = ContentChange.objects.bulk_create(rows)
+    written = {row.object_id: row.modified_at for row in rows if row.subject == Subject.ARTICLE}
+    _remember_states(touched, now, written=written)
+    ids = [row.pk for row in rows]
+    transaction.on_commit(lambda: stamp_committed(ids))
+    return rows
+
+
+def _went_live(article):
+    """A scheduled article that went live with no edit changed when it went live."""
+    times = [t for t in (article.modified_at, article.published_at) if t is not None]
+    return max(times)
+
+
+def _remember_states(touched, now, *, written):
+    changed = []
+    for item in touched:
+        if item.deleted:
             continue
-        cursor = Cursor(row.history_date, row.history_id, BOUNDARY)
-        yield ChangeEvent(event, row.id, slug, previous, row.history_date, cursor)
+        article = item.article
+        state = _now_state(article, deleted=False)
+        slug = article.slug if state != FeedState.NONE else ""
+        modified = written.get(article.pk, article.modified_at)
+        if (article.feed_state, article.feed_slug, article.modified_at) != (
+            state,
+            slug,
+            modified,
+        ):
+            article.feed_state, article.feed_slug, article.modified_at = state, slug, modified
+            changed.append(article)
+    if changed:
+        # Bookkeeping outside the revision history (see articles.history).
+        Article.objects.bulk_update(changed, ["feed_state", "feed_slug", "modified_at"])
 
 
-def _delayed_events(since, horizon, limit):
-    """Scheduled rows whose publication time came before the next row (or none) was written."""
-    position = Q(published_at__gt=since.time) | Q(
-        published_at=since.time, history_id__gt=since.history_id
+def stamp_committed(ids):
+    ContentChange.objects.filter(pk__in=ids, committed_at__isnull=True).update(
+        committed_at=timezone.now()
     )
-    if since.kind == BOUNDARY:
-        position |= Q(published_at=since.time, history_id=since.history_id)
-    rows = (
-        _history()
-        .annotate(next_date=_neighbour("history_date", before=False))
-        .filter(status=PUBLISHED, published_at__gt=F("history_date"), published_at__lte=horizon)
-        .exclude(history_type="-")
-        .filter(Q(next_date__isnull=True) | Q(next_date__gt=F("published_at")))
-        .filter(position)
-        .order_by("published_at", "history_id")
-        .only("id", "slug", "published_at", "history_id")
-    )
-    for row in rows[: limit + 1]:
-        cursor = Cursor(row.published_at, row.history_id, DELAYED)
-        yield ChangeEvent("published", row.id, row.slug, None, row.published_at, cursor)
 
 
-def change_events(*, since=START, limit=100):
-    """Up to `limit` events after `since`, and whether more follow. Two queries."""
-    settle = getattr(settings, "API_CHANGES_SETTLE_SECONDS", 0)
-    horizon = timezone.now() - timedelta(seconds=settle)
-    events = sorted(
-        [*_boundary_events(since, horizon, limit), *_delayed_events(since, horizon, limit)],
-        key=lambda event: event.cursor,
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def audiences_for(key):
+    """The change-log audiences a partner key (or None, anonymous) may read."""
+    if key is not None and key.can_see_embargoed:
+        return [Audience.PUBLIC, Audience.EMBARGO]
+    return [Audience.PUBLIC]
+
+
+def _settled():
+    """Rows no running transaction can still precede (PostgreSQL), plus our own rows."""
+    if connection.vendor != "postgresql":
+        return Q()
+    return Q(position__lt=RawSQL("pg_snapshot_xmin(pg_current_snapshot())::text::bigint", [])) | Q(
+        xid=RawSQL("pg_current_xact_id_if_assigned()::text::bigint", [])
     )
-    return events[:limit], len(events) > limit
+
+
+def article_events(*, since=START, limit=100, audiences=(Audience.PUBLIC,)):
+    """Up to `limit` article events after `since` for `audiences`, and whether more follow."""
+    rows = list(
+        ContentChange.objects.filter(subject=Subject.ARTICLE, audience__in=audiences)
+        .filter(Q(position__gt=since.position) | Q(position=since.position, id__gt=since.id))
+        .filter(_settled())
+        .order_by("position", "id")[: limit + 1]
+    )
+    return rows[:limit], len(rows) > limit
+
+
+def cursor_of(row):
+    return Cursor(row.position, row.pk)
+
+
+def last_change(audiences):
+    """When what `audiences` can see last changed: the newest committed log row (a row whose
+    commit time is not stamped yet counts as now) or the newest publication that came due.
+    One query. Every validator of the API (Last-Modified) is this moment, so no
+    If-Modified-Since can confirm a copy older than any change its holder could see."""
+    now = timezone.now()
+    log = ContentChange._meta.db_table
+    article = Article._meta.db_table
+    marks = ", ".join(["%s"] * len(audiences))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT 1 FROM {log} WHERE committed_at IS NULL AND audience IN ({marks}) "
+            f"LIMIT 1), (SELECT MAX(committed_at) FROM {log} WHERE audience IN ({marks})), "
+            f"(SELECT MAX(published_at) FROM {article} WHERE status = %s AND published_at <= %s)",
+            [*audiences, *audiences, Article.Status.PUBLISHED, now],
+        )
+        pending, committed, published = cursor.fetchone()
+    if pending:
+        return now
+    times = [_aware(t) for t in (committed, published) if t is not None]
+    return max(times, default=None)
+
+
+def _aware(value):
+    """SQLite hands raw SQL dates back as text or naive datetimes (in UTC)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
+
+
+def changed_since(moment: datetime, audiences):
+    """Ids of the articles with an event for `audiences` committed at or after `moment` (not
+    yet stamped counts as now), and of those whose publication came due since then."""
+    events = ContentChange.objects.filter(subject=Subject.ARTICLE, audience__in=audiences).filter(
+        Q(committed_at__gte=moment) | Q(committed_at__isnull=True)
+    )
+    due = Article.objects.published().filter(published_at__gte=moment)
+    return Q(pk__in=events.values("object_id")) | Q(pk__in=due.values("pk"))
+
+
+def due_articles():
+    """Scheduled articles whose time has come but whose `published` event is not logged yet."""
+    return Article.objects.published().filter(feed_state=FeedState.SCHEDULED)
+
+
+def next_scheduled_publication():
+    """When the next scheduled article goes live (caches of public pages expire then)."""
+    return (
+        Article.objects.scheduled()
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+
+
+def stamp_settled():
+    """Stamp the commit time of logged rows whose on-commit stamp never ran (a process that
+    died right after its commit): now is later than their commit, which is what validators
+    need (see the module docstring)."""
+    pending = ContentChange.objects.filter(committed_at__isnull=True)
+    if connection.vendor == "postgresql":
+        pending = pending.filter(
+            position__lt=RawSQL("pg_snapshot_xmin(pg_current_snapshot())::text::bigint", [])
+        )
+    return pending.update(committed_at=timezone.now())

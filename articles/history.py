@@ -2,7 +2,9 @@
 
 from django.db import models
 from simple_history.models import HistoricalRecords
-from simple_history.signals import post_create_historical_record, pre_create_historical_record
+
+# Change-log bookkeeping on the article row: not content, so not part of a revision.
+UNTRACKED_ARTICLE_FIELDS = ["modified_at", "feed_state", "feed_slug"]
 
 
 def content_history(**options):
@@ -23,38 +25,19 @@ class ArticleRevisionFields(models.Model):
         abstract = True
 
 
-def _later(name):
-    """A signal receiver from `articles.revisions`, imported when first called (no cycle)."""
-
-    def receiver(*args, **kwargs):
-        from . import revisions
-
-        return getattr(revisions, name)(*args, **kwargs)
-
-    return receiver
-
-
 class ArticleHistoricalRecords(HistoricalRecords):
-    """Article history rows are whole revisions; the rules live in `articles.revisions`."""
+    """Article history rows are whole revisions, written only by the write path.
 
-    recorder = None
+    simple-history would write a row on every `save()` and `delete()`; an article revision is
+    instead written once per service call, after the article and all its inline rows are
+    saved (`articles.revisions.record_revision`), so these signal handlers do nothing.
+    """
 
-    def finalize(self, sender, **kwargs):
-        super().finalize(sender, **kwargs)
-        if sender is self.cls:
-            type(self).recorder = self
-            history_model = getattr(sender, self.manager_name).model
-            models.signals.pre_delete.connect(_later("article_pre_delete"), sender, weak=False)
-            pre_create_historical_record.connect(
-                _later("attach_inline_state"), history_model, weak=False
-            )
-            post_create_historical_record.connect(_later("inline_history_created"), weak=False)
+    def post_save(self, instance, created, using=None, **kwargs):
+        return
 
-    def create_historical_record(self, instance, history_type, using=None):
-        from . import revisions
-
-        if revisions.prepare_revision(instance, history_type):
-            super().create_historical_record(instance, history_type, using=using)
+    def post_delete(self, instance, using=None, **kwargs):
+        return
 
 
 def article_history():
@@ -63,4 +46,5 @@ def article_history():
         history_id_field=models.BigAutoField(),
         history_change_reason_field=models.TextField(null=True),
         bases=[ArticleRevisionFields],
+        excluded_fields=UNTRACKED_ARTICLE_FIELDS,
     )

@@ -14,6 +14,7 @@ from django_prose_editor.fields import ProseEditorField
 from .history import article_history, content_history
 from .images import make_renditions, rendition_url, validate_image_file
 from .sanitize import html_to_text, sanitize_html
+from .write_path import WritePathModel
 
 WORDS_PER_MINUTE = 230
 BODY_EDITOR_EXTENSIONS = {
@@ -52,7 +53,7 @@ def unique_slug(model, text, *, instance=None, max_length=200, fallback="item"):
     return slug
 
 
-class Image(models.Model):
+class Image(WritePathModel):
     file = models.ImageField(
         upload_to="images/%Y/%m/",
         width_field="width",
@@ -127,7 +128,7 @@ class Image(models.Model):
         return [{**r, "url": rendition_url(r)} for r in self.renditions]
 
 
-class Author(models.Model):
+class Author(WritePathModel):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, blank=True)
     role = models.CharField(max_length=200, blank=True, help_text="e.g. Senior Fellow, Energy.")
@@ -161,7 +162,7 @@ class Author(models.Model):
         return [line.strip() for line in self.links.splitlines() if line.strip()]
 
 
-class Topic(models.Model):
+class Topic(WritePathModel):
     class Kind(models.TextChoices):
         TOPIC = "topic", "Topic"
         REGION = "region", "Region"
@@ -224,7 +225,16 @@ class ArticleQuerySet(models.QuerySet):
         return self.for_listing().prefetch_related("sources", "corrections")
 
 
-class Article(models.Model):
+class FeedState(models.TextChoices):
+    """What the change log last told about an article: nothing (or removed), scheduled (told
+    to embargo-scoped partners only), or live (told to everyone)."""
+
+    NONE = "none", "Not announced"
+    SCHEDULED = "scheduled", "Announced as embargoed"
+    LIVE = "live", "Announced as published"
+
+
+class Article(WritePathModel):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         IN_REVIEW = "in_review", "In review"
@@ -297,6 +307,18 @@ class Article(models.Model):
         editable=False,
         help_text="Raised on every saved revision; guards against lost updates.",
     )
+    # Bookkeeping of the change log (`articles.changes`), not content: what readers and
+    # partners were last told about this article. Written only by the change-log writer.
+    modified_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When what readers and partners see of this article last changed.",
+    )
+    feed_state = models.CharField(
+        max_length=10, choices=FeedState, default=FeedState.NONE, editable=False
+    )
+    feed_slug = models.CharField(max_length=200, blank=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
     history = article_history()
@@ -320,10 +342,6 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self.derive_fields()
-        if not self._state.adding:
-            self.version += 1  # an open edit form of an older version is now stale
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -344,6 +362,12 @@ class Article(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def public_modified_at(self):
+        """When readers last saw a change: a scheduled article changes when it goes live."""
+        times = [t for t in (self.modified_at, self.published_at if self.is_live else None) if t]
+        return max(times, default=self.updated_at)
 
     @property
     def is_scheduled(self):
@@ -389,26 +413,8 @@ class Article(models.Model):
             first += "."
         return Truncator(first).words(40)
 
-    def status_change_allowed(self, user, new_status):
-        """Only publishers move an article into or out of the public states."""
-        public_states = {self.Status.PUBLISHED, self.Status.ARCHIVED}
-        if new_status == self.status:
-            return True
-        if new_status in public_states or self.status in public_states:
-            return user.has_perm("articles.publish_article")
-        return True
 
-    def editable_by(self, user):
-        if user.has_perm("articles.edit_any_article") or user.has_perm("articles.publish_article"):
-            return user.has_perm("articles.change_article")
-        return (
-            user.has_perm("articles.change_article")
-            and self.created_by_id == user.pk
-            and self.status in {self.Status.DRAFT, self.Status.IN_REVIEW}
-        )
-
-
-class ArticleAuthor(models.Model):
+class ArticleAuthor(WritePathModel):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="article_authors")
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="article_links")
     order = models.PositiveSmallIntegerField(default=0)
@@ -426,7 +432,7 @@ class ArticleAuthor(models.Model):
         return f"{self.author} on {self.article}"
 
 
-class ArticleTopic(models.Model):
+class ArticleTopic(WritePathModel):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="article_topics")
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="article_links")
 
@@ -443,7 +449,7 @@ class ArticleTopic(models.Model):
         return f"{self.topic} on {self.article}"
 
 
-class Source(models.Model):
+class Source(WritePathModel):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sources")
     order = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(max_length=500)
@@ -462,7 +468,7 @@ class Source(models.Model):
         return self.title
 
 
-class LegacyPath(models.Model):
+class LegacyPath(WritePathModel):
     """An old address of an article (a previous slug, an imported permalink): redirects 301."""
 
     path = models.CharField(max_length=500, unique=True)
@@ -476,7 +482,7 @@ class LegacyPath(models.Model):
         return self.path
 
 
-class PublicCorrection(models.Model):
+class PublicCorrection(WritePathModel):
     """A change to a published article that readers are told about ("Updated <date>: <note>")."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
@@ -493,3 +499,63 @@ class PublicCorrection(models.Model):
 
     def __str__(self):
         return f"{self.article}: {self.note[:60]}"
+
+
+class ContentChange(models.Model):
+    """One row of the change log: something readers or partners can see changed.
+
+    Written in the same transaction as the change (`articles.changes.record`), read by the
+    partner change feed, webhooks, validators (Last-Modified) and cache invalidation. Rows
+    about an article (`subject` "article") are the events of the feed; rows about an author,
+    topic or image say that a page or representation showing it changed. Ordered by commit:
+    see `articles.changes` for why `position` can never be overtaken by a later commit.
+    """
+
+    class Kind(models.TextChoices):
+        PUBLISHED = "published", "published"
+        UPDATED = "updated", "updated"
+        UNPUBLISHED = "unpublished", "unpublished"
+        DELETED = "deleted", "deleted"
+        EMBARGOED = "embargoed", "embargoed"
+
+    class Audience(models.TextChoices):
+        PUBLIC = "public", "Everyone"
+        EMBARGO = "embargo", "Keys with the embargo scope"
+
+    class Subject(models.TextChoices):
+        ARTICLE = "article", "Article"
+        AUTHOR = "author", "Author"
+        TOPIC = "topic", "Topic"
+        IMAGE = "image", "Image"
+        SITE = "site", "Site"
+
+    position = models.BigIntegerField(help_text="Commit order (see articles.changes).")
+    xid = models.BigIntegerField(null=True, blank=True, help_text="PostgreSQL transaction id.")
+    subject = models.CharField(max_length=10, choices=Subject, default=Subject.ARTICLE)
+    object_id = models.BigIntegerField(help_text="Id of the article (or author, topic, image).")
+    kind = models.CharField(max_length=12, choices=Kind)
+    audience = models.CharField(max_length=8, choices=Audience, default=Audience.PUBLIC)
+    slug = models.CharField(max_length=200, blank=True)
+    previous_slug = models.CharField(max_length=200, blank=True)
+    modified_at = models.DateTimeField(help_text="The object's modification time after it.")
+    embargoed_until = models.DateTimeField(null=True, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    committed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set just after the commit; empty means not yet known."
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [
+            models.Index(fields=["position", "id"], name="change_feed_order"),
+            models.Index(fields=["subject", "object_id", "position"], name="change_subject"),
+            models.Index(fields=["committed_at"], name="change_committed"),
+            models.Index(
+                fields=["id"], condition=Q(committed_at__isnull=True), name="change_uncommitted"
+            ),
+        ]
+        verbose_name = "change-log entry"
+        verbose_name_plural = "change log"
+
+    def __str__(self):
+        return f"{self.subject} {self.object_id} {self.kind} ({self.audience})"

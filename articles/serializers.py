@@ -5,8 +5,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from related.selectors import related_items
-
+from . import hooks
 from .citations import citation_formats
 from .models import Article, Author, Image, PublicCorrection, Source, Topic
 
@@ -18,6 +17,10 @@ def api_url(request, name, **kwargs):
 
 class SparseFieldsMixin:
     """Keep only the fields named in the view's `fields=` selection (validated by the view)."""
+
+    @classmethod
+    def field_names(cls):
+        return list(cls.Meta.fields)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,6 +141,11 @@ class ArticleSummarySerializer(SparseFieldsMixin, serializers.ModelSerializer):
         source="republication_licence", help_text="Republication licence, e.g. CC BY-ND 4.0."
     )
     reading_time = serializers.IntegerField(help_text="Minutes.")
+    modified_at = serializers.DateTimeField(
+        source="public_modified_at",
+        help_text="When what readers see of this article last changed (an edit, a change of an "
+        "author, topic or image it shows, its publication). The change feed carries it.",
+    )
     authors = AuthorSummarySerializer(source="ordered_authors", many=True)
     topics = TopicSummarySerializer(source="topic_list", many=True)
     hero_image = ImageSerializer(allow_null=True)
@@ -150,7 +158,8 @@ class ArticleSummarySerializer(SparseFieldsMixin, serializers.ModelSerializer):
         model = Article
         fields = [
             "id", "slug", "title", "dek", "summary", "type", "url", "api_url", "canonical_url",
-            "licence", "published_at", "updated_at", "reading_time", "authors", "topics",
+            "licence", "published_at", "updated_at", "modified_at", "reading_time", "authors",
+            "topics",
             "hero_image", "embargoed_until",
         ]  # fmt: skip
 
@@ -176,21 +185,6 @@ class CorrectionSerializer(serializers.ModelSerializer):
         fields = ["noted_at", "note"]
 
 
-class RelatedArticleSerializer(serializers.Serializer):
-    slug = serializers.CharField(source="article.slug")
-    title = serializers.CharField(source="article.title")
-    summary = serializers.CharField(source="article.excerpt")
-    url = serializers.CharField(source="article.public_url")
-    api_url = serializers.SerializerMethodField()
-    kind = serializers.ChoiceField(
-        choices=["curated", "suggested"],
-        help_text="`curated` by an editor or `suggested` automatically.",
-    )
-
-    def get_api_url(self, item) -> str:
-        return api_url(self.context.get("request"), "article-detail", slug=item.article.slug)
-
-
 class CitationSerializer(serializers.Serializer):
     chicago = serializers.CharField()
     apa = serializers.CharField()
@@ -203,21 +197,27 @@ class ArticleDetailSerializer(ArticleSummarySerializer):
     body = serializers.CharField(help_text="Sanitised HTML.")
     body_text = serializers.CharField(help_text="The body as plain text.")
     sources = SourceSerializer(many=True)
-    related = serializers.SerializerMethodField()
     corrections = CorrectionSerializer(many=True, help_text="Public corrections, oldest first.")
     citation = serializers.SerializerMethodField()
 
     class Meta(ArticleSummarySerializer.Meta):
         fields = [
             *ArticleSummarySerializer.Meta.fields,
-            "body", "body_text", "sources", "related", "corrections", "citation",
+            "body", "body_text", "sources", "corrections", "citation",
         ]  # fmt: skip
 
-    @extend_schema_field(RelatedArticleSerializer(many=True))
-    def get_related(self, article):
-        return RelatedArticleSerializer(
-            related_items(article), many=True, context=self.context
-        ).data
+    @classmethod
+    def field_names(cls):
+        """Every field, those other apps add (`articles.hooks.register_detail_field`) after
+        the sources."""
+        names = list(cls.Meta.fields)
+        at = names.index("sources") + 1
+        return [*names[:at], *hooks.detail_fields, *names[at:]]
+
+    def get_fields(self):
+        declared = super().get_fields()
+        added = {name: factory() for name, factory in hooks.detail_fields.items()}
+        return {name: declared.get(name) or added[name] for name in self.field_names()}
 
     def get_citation(self, article) -> CitationSerializer:
         return citation_formats(article)

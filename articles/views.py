@@ -17,6 +17,7 @@ from cpc_site.caching import cached_count, get_fragment, load_fragments
 from . import search
 from .citations import citation_formats, citation_html
 from .models import Article, Author, Topic, byline_prefetch
+from .policy import policy
 
 LIST_PAGE_SIZE = 12
 SEARCH_PAGE_SIZE = 20
@@ -127,17 +128,14 @@ class ArticleDetailView(DetailView):
 
 @method_decorator([staff_member_required, never_cache], name="dispatch")
 class ArticlePreviewView(ArticleDetailView):
-    """A draft as a reader would see it, for staff who may edit it. Never cached."""
+    """An article as a reader would see it, for staff who may edit it. Never cached."""
 
     def get_queryset(self):
         return Article.objects.for_detail()
 
     def get_object(self, queryset=None):
         article = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        if not (
-            article.editable_by(self.request.user)
-            or self.request.user.has_perm("articles.view_article")
-        ):
+        if not policy.may_preview(self.request.user, article):
             raise PermissionDenied
         return article
 

@@ -2,8 +2,8 @@
 
 Anonymous GETs of pages and of the API are stored in the shared cache (Redis when
 `REDIS_URL` is set) under the current *content generation*: one cache key that is
-replaced whenever any content model changes (post_save, post_delete, m2m_changed, and
-`invalidate_content()` for bulk writes that send no signals). A change therefore retires
+replaced whenever the write path changes something readers can see (`invalidate_content()`,
+called after the commit of such a change, see `cpc_site.apps`). A change therefore retires
 every stored response at once, on every app server, with one cache write.
 
 Why a generation counter and not surrogate keys: what a page shows is wide and hard to
@@ -47,14 +47,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from time import monotonic
 
-from django.apps import AppConfig
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
-from django.db import transaction
 from django.db.models import QuerySet
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone
@@ -68,7 +65,6 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 GENERATION_KEY = "content-generation"
-CONTENT_APPS = frozenset({"articles", "related"})
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 # A response that varies on anything else is not stored (the key would not tell variants apart).
 STORABLE_VARY = frozenset({"accept", "accept-encoding", "cookie", "authorization", "origin"})
@@ -130,29 +126,9 @@ def invalidate_content():
         local.announce(generation)
 
 
-def _content_changed(sender, **kwargs):
-    if sender._meta.app_label not in CONTENT_APPS:
-        return
-    # Now, so this very transaction's next request is fresh; and again after the commit,
-    # so a response rendered from the old rows while the transaction ran is retired too.
-    invalidate_content()
-    transaction.on_commit(invalidate_content, using=kwargs.get("using"))
-
-
-def connect_signals():
-    for signal in (post_save, post_delete, m2m_changed):
-        signal.connect(_content_changed, dispatch_uid=f"cpc-response-cache-{id(signal)}")
-
-
-class ResponseCacheConfig(AppConfig):
-    """Connects the invalidation signals in every process (web, import commands, shell)."""
-
-    name = "cpc_site"
-    label = "cpc_site"
-    verbose_name = "Response cache"
-
-    def ready(self):
-        connect_signals()
+# What the next scheduled change of public content is (a timestamp or None): set by the
+# wiring (`cpc_site.apps`) to the articles app's rule, so this module imports no app.
+next_scheduled_change = None
 
 
 def next_publication(generation):
@@ -167,14 +143,7 @@ def next_publication(generation):
 
 
 def _store_next_publication(key, now):
-    from articles.models import Article
-
-    moment = (
-        Article.objects.scheduled()
-        .order_by("published_at")
-        .values_list("published_at", flat=True)
-        .first()
-    )
+    moment = next_scheduled_change() if next_scheduled_change is not None else None
     value = moment.timestamp() if moment else None
     timeout = max(settings.RESPONSE_CACHE_SECONDS, settings.FRAGMENT_CACHE_SECONDS, 1)
     if value is not None:

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.postgres",
+    "django_tasks",
+    "django_tasks_db",
     "rest_framework",
     "rest_framework_api_key",
     "django_filters",
@@ -63,7 +65,7 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "articles",
     "related",
-    "cpc_site.caching.ResponseCacheConfig",
+    "cpc_site.apps.SiteConfig",
     "partners",
 ]
 
@@ -171,6 +173,17 @@ RESPONSE_CACHE_SETTLE_SECONDS = float(
 
 # The benchmark's floor: a constant view, routed only when the benchmark asks for it.
 BENCH_FLOOR_VIEW = env_bool("BENCH_FLOOR_VIEW", False)
+if BENCH_FLOOR_VIEW:
+    ROOT_URLCONF = "bench.urls"
+
+# Background jobs: Django's tasks API with the database backend (jobs are rows committed with
+# the change that needs them; `manage.py worker` runs them). See README, Background work.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Duties `manage.py worker` runs periodically: (task or function, every N seconds).
+WORKER_PERIODIC_TASKS = [
+    ("articles.tasks.publish_due", 5),
+    ("articles.tasks.stamp_commit_times", 60),
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -10,12 +11,5 @@ urlpatterns = [
     path("", include("articles.urls")),
 ]
 
-if settings.BENCH_FLOOR_VIEW:  # the benchmark's constant view (bench/), never in production
-    from bench.views import floor
-
-    urlpatterns.insert(0, path("_bench/floor/", floor))
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
+if settings.DEBUG:  # production serves media another way (README, Production)
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -8,10 +8,11 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from articles.admin import ArticleAdmin
 from articles.models import Article
 
 from . import services
-from .models import RelatedLink, Suggestion
+from .models import RelatedLink
 from .selectors import dead_link_count, dead_link_message
 
 
@@ -55,9 +56,11 @@ class RelatedLinkInline(admin.TabularInline):
         )
 
 
-class RelatedArticlesAdminMixin:
-    """Article admin: suggestions next to the curated links, pin/hide, dead-link flags,
-    reverse links, and stored suggestions kept fresh on every save."""
+class RelatedArticleAdmin(ArticleAdmin):
+    """The article admin with curated links, the suggestions panel (pin, hide), dead-link
+    flags and reverse links; registered in place of `articles.admin.ArticleAdmin`."""
+
+    inlines = [*ArticleAdmin.inlines, RelatedLinkInline]
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -92,36 +95,22 @@ class RelatedArticlesAdminMixin:
                 )
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        for formset in formsets:
-            if formset.model is not RelatedLink:
-                continue
-            for link_form in formset.forms:
-                data = getattr(link_form, "cleaned_data", None) or {}
-                if data.get("add_reverse") and not data.get("DELETE") and link_form.instance.pk:
-                    services.add_reverse_link(link=link_form.instance)
-        services.refresh_suggestions(article=form.instance)
-
-    def delete_model(self, request, obj):
-        affected = self._suggesting(Article.objects.filter(pk=obj.pk))
-        super().delete_model(request, obj)
-        services.refresh_after_delete(article_ids=affected)
-
-    def delete_queryset(self, request, queryset):
-        affected = self._suggesting(queryset)
-        super().delete_queryset(request, queryset)
-        services.refresh_after_delete(article_ids=affected)
-
-    @staticmethod
-    def _suggesting(queryset):
-        return list(
-            Suggestion.objects.filter(suggested__in=queryset)
-            .exclude(article__in=queryset)
-            .order_by("-article__published_at")
-            .values_list("article_id", flat=True)
-            .distinct()[: services.AFFECTED_LIMIT]
-        )
+    def save_formset(self, request, form, formset, change):
+        """Inside the article's save (`ArticleAdmin.save_related`): curated links marked
+        "also link back" get their reverse link in the same transaction."""
+        super().save_formset(request, form, formset, change)
+        if formset.model is not RelatedLink:
+            return
+        for link_form in formset.forms:
+            data = getattr(link_form, "cleaned_data", None) or {}
+            if data.get("add_reverse") and not data.get("DELETE") and link_form.instance.pk:
+                if services.add_reverse_link(link=link_form.instance, user=request.user) is None:
+                    self.message_user(
+                        request,
+                        f"“{link_form.instance.to_article}” is being saved by someone else: "
+                        "its link back was not added. Add it there later.",
+                        messages.WARNING,
+                    )
 
     def _editable_article(self, request, object_id):
         article = self.get_object(request, object_id)
@@ -143,7 +132,7 @@ class RelatedArticlesAdminMixin:
         suggested = get_object_or_404(Article, pk=suggested_id)
         if suggested.pk == article.pk:
             raise Http404("An article cannot be related to itself.")
-        services.pin_suggestion(article=article, suggested=suggested)
+        services.pin_suggestion(article=article, suggested=suggested, user=request.user)
         self.message_user(request, f"“{suggested}” is now a curated related article.")
         return self._back(article)
 
@@ -151,7 +140,7 @@ class RelatedArticlesAdminMixin:
     def hide_suggestion_view(self, request, object_id, suggested_id):
         article = self._editable_article(request, object_id)
         hidden = get_object_or_404(Article, pk=suggested_id)
-        services.hide_suggestion(article=article, hidden=hidden)
+        services.hide_suggestion(article=article, hidden=hidden, user=request.user)
         self.message_user(request, f"“{hidden}” will no longer be suggested for this article.")
         return self._back(article)
 
@@ -159,6 +148,10 @@ class RelatedArticlesAdminMixin:
     def unhide_suggestion_view(self, request, object_id, suggested_id):
         article = self._editable_article(request, object_id)
         hidden = get_object_or_404(Article, pk=suggested_id)
-        services.unhide_suggestion(article=article, hidden=hidden)
+        services.unhide_suggestion(article=article, hidden=hidden, user=request.user)
         self.message_user(request, f"“{hidden}” may be suggested again.")
         return self._back(article)
+
+
+admin.site.unregister(Article)
+admin.site.register(Article, RelatedArticleAdmin)

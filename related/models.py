@@ -2,9 +2,10 @@ from django.db import models
 from django.db.models import F, Q
 
 from articles.history import content_history
+from articles.write_path import WritePathModel
 
 
-class RelatedLink(models.Model):
+class RelatedLink(WritePathModel):
     """A link curated by an editor from one article to another, in display order."""
 
     from_article = models.ForeignKey(
@@ -32,7 +33,7 @@ class RelatedLink(models.Model):
         return f"{self.from_article} → {self.to_article}"
 
 
-class Suggestion(models.Model):
+class Suggestion(WritePathModel):
     """A stored, ranked automatic suggestion; rebuilt when articles change, read as is."""
 
     article = models.ForeignKey(
@@ -55,7 +56,7 @@ class Suggestion(models.Model):
         return f"{self.article} ~ {self.suggested}"
 
 
-class HiddenSuggestion(models.Model):
+class HiddenSuggestion(WritePathModel):
     """An article an editor excluded from another article's suggestions."""
 
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
@@ -76,7 +77,7 @@ class HiddenSuggestion(models.Model):
         return f"{self.article} hides {self.hidden}"
 
 
-class PendingRelatedLink(models.Model):
+class PendingRelatedLink(WritePathModel):
     """An imported "Related Articles" entry whose target has not been imported yet."""
 
     from_article = models.ForeignKey(

@@ -1,9 +1,12 @@
 """Writes for related articles: scoring and storing suggestions, pinning, hiding, reverse links.
 
-Suggestions are computed here when an article is published or changed, stored as
-`Suggestion` rows and read as they are: reading a page never scores anything.
-Each computation looks at a bounded candidate pool (articles sharing a topic or an
-author, plus the most recent published articles), never at the whole corpus.
+Suggestions are computed after an article is published or changed (a job on the task queue,
+`related.tasks`), stored as `Suggestion` rows and read as they are: reading a page never
+scores anything. Each computation looks at a bounded candidate pool (articles sharing a
+topic or an author, plus the most recent published articles), never at the whole corpus.
+Scores are computed before the write transaction; storing them is an upsert under the
+article's row lock (the write path's lock order), so concurrent refreshes never collide, and a
+live article whose block changed gets its `updated` event.
 """
 
 import math
@@ -12,14 +15,16 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Max, Q
 
+from articles import services as article_services
 from articles.models import Article, ArticleAuthor, ArticleTopic
+from articles.revisions import system_user
 from articles.search import search_vector_column
-from cpc_site.caching import invalidate_content
 
 from .models import HiddenSuggestion, RelatedLink, Suggestion
+from .selectors import related_items
 
 # How many suggestions are stored per article: more than the block shows, so that
 # hiding, pinning or unpublishing one still leaves enough to fill the block.
@@ -283,30 +288,44 @@ def score_candidates(article, *, cache=None):
     return scored
 
 
-def _store_suggestions(article, *, cache=None):
-    best = score_candidates(article, cache=cache)[:STORED_SUGGESTIONS]
-    Suggestion.objects.filter(article=article).delete()
+def best_suggestions(article, *, cache=None):
+    """[(score, suggested id)] to store for `article`, best first."""
+    return [
+        (score, candidate.pk)
+        for score, candidate in score_candidates(article, cache=cache)[:STORED_SUGGESTIONS]
+    ]
+
+
+def _store_suggestions(unit, article, best):
+    """Store `best` as the article's suggestions (an upsert; the article is locked). A live
+    article whose related block now shows something else gets its `updated` event."""
+    before = [item.article.pk for item in related_items(article)]
+    keep = [pk for _, pk in best]
+    for stale in Suggestion.objects.filter(article=article).exclude(suggested_id__in=keep):
+        stale.delete()
     Suggestion.objects.bulk_create(
-        Suggestion(article=article, suggested_id=candidate.pk, score=score, rank=rank)
-        for rank, (score, candidate) in enumerate(best)
+        [
+            Suggestion(article=article, suggested_id=pk, score=score, rank=rank)
+            for rank, (score, pk) in enumerate(best)
+        ],
+        update_conflicts=True,
+        unique_fields=["article", "suggested"],
+        update_fields=["score", "rank"],
     )
-    invalidate_content()  # bulk_create sends no signals: retire cached pages ourselves
+    if article.is_live and [item.article.pk for item in related_items(article)] != before:
+        unit.touch(article, shows_change=True)
 
 
-def affected_article_ids(article, *, limit=AFFECTED_LIMIT):
+def affected_article_ids(article, *, suggested, limit=AFFECTED_LIMIT):
     """Articles whose suggestions `article` may enter or leave, at most `limit`: those that
-    suggest it now, those it suggests (similarity is mutual), then the newest sharing a topic
-    or an author. Call after storing the article's own suggestions."""
+    suggest it now, those it will suggest (`suggested`: similarity is mutual), then the newest
+    sharing a topic or an author."""
     suggesting = (
         Suggestion.objects.filter(suggested=article)
         .order_by("-article__published_at", "-article_id")
         .values_list("article_id", flat=True)[:limit]
     )
-    suggested = (
-        Suggestion.objects.filter(article=article)
-        .order_by("rank")
-        .values_list("suggested_id", flat=True)[:limit]
-    )
+    suggested = suggested[:limit]
     shares = Q()
     topic_ids = list(article.article_topics.values_list("topic_id", flat=True))
     author_ids = list(article.article_authors.values_list("author_id", flat=True))
@@ -327,66 +346,110 @@ def affected_article_ids(article, *, limit=AFFECTED_LIMIT):
     return list(dict.fromkeys([*suggesting, *suggested, *sharing]))[:limit]
 
 
-@transaction.atomic
-def refresh_suggestions(*, article):
-    """Recompute and store the suggestions of `article` and of the articles it affects."""
+def refresh_suggestions(*, article_ids):
+    """Recompute and store the suggestions of these articles and of those they affect."""
     cache = FeatureCache()
-    _store_suggestions(article, cache=cache)
-    for other in Article.objects.filter(pk__in=affected_article_ids(article)).order_by("pk"):
-        _store_suggestions(other, cache=cache)
+    planned = {}
+    for article in Article.objects.filter(pk__in=article_ids).order_by("pk"):
+        planned[article.pk] = best_suggestions(article, cache=cache)
+        for other_id in affected_article_ids(
+            article, suggested=[pk for _, pk in planned[article.pk]]
+        ):
+            planned.setdefault(other_id, None)
+    for other in Article.objects.filter(pk__in=[k for k, v in planned.items() if v is None]):
+        planned[other.pk] = best_suggestions(other, cache=cache)
+    _write_suggestions(planned, reason="Related suggestions refreshed")
 
 
-@transaction.atomic
 def rebuild_article_suggestions(*, article, cache=None):
     """Recompute the suggestions of `article` alone (the full rebuild passes one `cache`)."""
-    _store_suggestions(article, cache=cache)
+    _write_suggestions({article.pk: best_suggestions(article, cache=cache)}, reason="Rebuilt")
 
 
-@transaction.atomic
-def refresh_after_delete(*, article_ids):
-    """After articles are deleted, refill the blocks of the articles that suggested them."""
+def rebuild_all_suggestions(*, chunk_size=500, progress=None):
+    """Recompute the suggestions of every article, a bounded chunk of ids at a time (keyset
+    pagination; the feature cache forgets old entries past its size). Returns the count."""
     cache = FeatureCache()
-    for other in Article.objects.filter(pk__in=article_ids).order_by("pk"):
-        _store_suggestions(other, cache=cache)
+    ids = Article.objects.order_by("pk").values_list("pk", flat=True)
+    done, last_pk = 0, 0
+    while chunk := list(ids.filter(pk__gt=last_pk)[:chunk_size]):
+        for article in Article.objects.filter(pk__in=chunk).order_by("pk"):
+            rebuild_article_suggestions(article=article, cache=cache)
+            done += 1
+            if progress:
+                progress(done)
+        last_pk = chunk[-1]
+    return done
 
 
-@transaction.atomic
-def pin_suggestion(*, article, suggested):
+def _write_suggestions(planned, *, reason):
+    with article_services.writing(user=system_user(), reason=reason) as unit:
+        for article in unit.lock(sorted(planned)).values():
+            _store_suggestions(unit, article, planned[article.pk])
+
+
+def pin_suggestion(*, article, suggested, user):
     """Turn a suggestion into a curated link at the end of the editors' list."""
     if suggested.pk == article.pk:
         raise ValueError("An article cannot be related to itself.")
-    link, _ = RelatedLink.objects.get_or_create(
-        from_article=article,
-        to_article=suggested,
-        defaults={"order": _next_order(article)},
-    )
-    Suggestion.objects.filter(article=article, suggested=suggested).delete()
+    reason = f"Pinned “{suggested.title}” as a related article"
+    with article_services.changing_articles(articles=[article], user=user, reason=reason) as (
+        current,
+    ):
+        link = RelatedLink.objects.filter(from_article=current, to_article=suggested).first()
+        if link is None:
+            link = RelatedLink(
+                from_article=current, to_article=suggested, order=_next_order(current)
+            )
+            link.save()
+        for row in Suggestion.objects.filter(article=current, suggested=suggested):
+            row.delete()
     return link
 
 
-@transaction.atomic
-def hide_suggestion(*, article, hidden):
+def hide_suggestion(*, article, hidden, user):
     """Exclude `hidden` from the suggestions of `article` and refill the block."""
-    HiddenSuggestion.objects.get_or_create(article=article, hidden=hidden)
-    _store_suggestions(article)
+    _change_hidden(article, hidden, user, hide=True)
 
 
-@transaction.atomic
-def unhide_suggestion(*, article, hidden):
-    for row in HiddenSuggestion.objects.filter(article=article, hidden=hidden):
-        row.delete()  # one by one, so history records each
-    _store_suggestions(article)
+def unhide_suggestion(*, article, hidden, user):
+    _change_hidden(article, hidden, user, hide=False)
 
 
-@transaction.atomic
-def add_reverse_link(*, link):
-    """Also link back from the target of `link` to its source, unless that link exists."""
-    reverse, _ = RelatedLink.objects.get_or_create(
-        from_article=link.to_article,
-        to_article=link.from_article,
-        defaults={"order": _next_order(link.to_article)},
-    )
-    return reverse
+def _change_hidden(article, hidden, user, *, hide):
+    reason = f"{'Hid' if hide else 'Unhid'} the suggestion “{hidden.title}”"
+    with article_services.changing_articles(articles=[article], user=user, reason=reason) as (
+        current,
+    ):
+        rows = HiddenSuggestion.objects.filter(article=current, hidden=hidden)
+        if hide and not rows.exists():
+            HiddenSuggestion(article=current, hidden=hidden).save()
+        if not hide:
+            for row in rows:
+                row.delete()  # one by one, so history records each
+        unit = article_services.current_unit()
+        _store_suggestions(unit, current, best_suggestions(current))
+
+
+def add_reverse_link(*, link, user):
+    """Also link back from the target of `link` to its source, unless that link exists.
+
+    Runs inside the save of the source article (which it holds): the target is taken only if
+    nobody else is saving it right now (no lock waits in the wrong order). Returns the link,
+    or None when the target is busy.
+    """
+    with article_services.writing(user=user) as unit:
+        target = unit.lock([link.to_article_id], skip_locked=True).get(link.to_article_id)
+        if target is None:
+            return None
+        reverse = RelatedLink.objects.filter(from_article=target, to_article=link.from_article_id)
+        if not reverse.exists():
+            reverse = RelatedLink(
+                from_article=target, to_article_id=link.from_article_id, order=_next_order(target)
+            )
+            reverse.save()
+            unit.touch(target, reason="Reverse related link added")
+        return reverse if isinstance(reverse, RelatedLink) else reverse.first()
 
 
 def _next_order(article):

@@ -77,3 +77,11 @@ def admin_page(browser, live_server, django_user_model):
     page.fill("#id_password", "pw-for-e2e-only")
     page.click("input[type=submit]")
     return page
+
+
+@pytest.fixture
+def run_tasks():
+    """Run the jobs the write path queued (suggestions, fan-out), as `manage.py worker` would."""
+    from cpc_site.management.commands.worker import drain
+
+    return drain

@@ -10,7 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image as PILImage
 
-from articles.models import Article, ArticleAuthor, ArticleTopic, Author, Image, Source, Topic
+from articles import services
+from articles.models import Article, Author, Image, Topic
+from articles.revisions import system_user
 from related.models import RelatedLink
 
 _sequence = itertools.count(1)
@@ -40,24 +42,24 @@ def make_image(**overrides):
         "credit": "port.example (2024)",
     }
     fields.update(overrides)
-    return Image.objects.create(**fields)
+    return services.save_image(image=Image(**fields), user=system_user())
 
 
 def make_author(**overrides):
     n = next(_sequence)
     fields = {"name": f"Author {n}", "role": "Fellow", "bio": "Writes on regional policy."}
     fields.update(overrides)
-    return Author.objects.create(**fields)
+    return services.save_author(author=Author(**fields), user=system_user())
 
 
 def make_topic(**overrides):
     fields = {"name": f"Topic {next(_sequence)}"}
     fields.update(overrides)
-    return Topic.objects.create(**fields)
+    return services.save_topic(topic=Topic(**fields), user=system_user())
 
 
 def make_article(*, authors=(), topics=(), sources=0, **overrides):
-    """A published article (one minute old) unless overridden."""
+    """A published article (one minute old) unless overridden, written by the services."""
     n = next(_sequence)
     fields = {
         "title": f"Article number {n} on Caspian affairs",
@@ -68,16 +70,15 @@ def make_article(*, authors=(), topics=(), sources=0, **overrides):
         "published_at": timezone.now() - timedelta(minutes=1),
     }
     fields.update(overrides)
-    article = Article.objects.create(**fields)
-    for order, author in enumerate(authors):
-        ArticleAuthor.objects.create(article=article, author=author, order=order)
-    for topic in topics:
-        ArticleTopic.objects.create(article=article, topic=topic)
-    for order in range(sources):
-        Source.objects.create(
-            article=article, order=order, title=f"Source {order}", url="https://example.org/s"
-        )
-    return article
+    inlines = {
+        "authors": [{"author": author, "order": order} for order, author in enumerate(authors)],
+        "topics": [{"topic": topic} for topic in topics],
+        "sources": [
+            {"order": order, "title": f"Source {order}", "url": "https://example.org/s"}
+            for order in range(sources)
+        ],
+    }
+    return services.create_article(user=system_user(), article=Article(**fields), inlines=inlines)
 
 
 def make_draft(**overrides):
@@ -85,7 +86,11 @@ def make_draft(**overrides):
 
 
 def link(from_article, to_article, order=0):
-    return RelatedLink.objects.create(from_article=from_article, to_article=to_article, order=order)
+    """A curated related link, added as an editor would (a revision of `from_article`)."""
+    with services.changing_articles(articles=[from_article], user=system_user()):
+        related = RelatedLink(from_article=from_article, to_article=to_article, order=order)
+        related.save()
+    return related
 
 
 def make_user(username=None, *, role=None, superuser=False, password="pw-for-tests-only"):
@@ -98,3 +103,23 @@ def make_user(username=None, *, role=None, superuser=False, password="pw-for-tes
     if role:
         user.groups.add(Group.objects.get(name=role))
     return user
+
+
+def edit(article, *, user=None, reason="", **fields):
+    """Change an article's fields as an editor saving the form would (a new revision)."""
+    current = Article.objects.get(pk=article.pk)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    saved = services.save_article(
+        article=current,
+        user=user or system_user(),
+        edited_version=current.version,
+        reason=reason,
+        published_at_given="published_at" in fields,
+    )
+    article.refresh_from_db()
+    return saved
+
+
+def delete(article, *, user=None):
+    services.delete_article(article=article, user=user or system_user())

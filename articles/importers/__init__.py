@@ -13,8 +13,8 @@ from pathlib import Path
 
 from django.db import transaction
 
-from articles.models import Article
-from articles.revisions import acting_as, command_user
+from articles import hooks
+from articles.revisions import command_user
 
 from .base import ContentWriter, ImportFileError, ImportReport, ItemError, Rejected, scratch_media
 from .json_format import JsonFile
@@ -23,7 +23,6 @@ from .wxr import WxrFile
 
 FORMATS = ("wxr", "text", "json")
 COMMIT_EVERY = 100  # items per database commit
-SUGGESTION_REFRESH_LIMIT = 200  # published articles per run refreshed one by one
 SUFFIXES = {".xml", ".wxr", ".txt", ".text", ".json"}
 
 __all__ = ["FORMATS", "ImportFileError", "detect_format", "run_import"]
@@ -65,43 +64,6 @@ def expand_paths(paths):
     return files
 
 
-def _retire_cached_pages():
-    """Bulk writes send no model signals: tell the response cache that content changed."""
-    try:
-        from cpc_site.caching import invalidate_content
-    except ImportError:
-        return
-    invalidate_content()
-
-
-def _refresh_suggestions_function():
-    """The related app's suggestion refresh, when that app provides one."""
-    try:
-        from related import services
-    except ImportError:
-        return None
-    return getattr(services, "refresh_suggestions", None)
-
-
-def _refresh_suggestions(writer, article_ids):
-    """Refresh the related suggestions of the published articles the run wrote.
-
-    A refresh rescores a bounded pool around the article (a fraction of a second each), so
-    after a large import one full `rebuild_suggestions` is far cheaper: the report says so.
-    """
-    refresh = _refresh_suggestions_function()
-    if refresh is None or not article_ids:
-        return
-    if len(article_ids) > SUGGESTION_REFRESH_LIMIT:
-        writer.report.notes.append(
-            f"{len(article_ids)} published articles were written: run "
-            "`manage.py rebuild_suggestions` to refresh the related-article suggestions."
-        )
-        return
-    for article in Article.objects.filter(pk__in=article_ids).order_by("pk"):
-        refresh(article=article)
-
-
 def run_import(
     paths,
     *,
@@ -129,18 +91,13 @@ def run_import(
                 source = Rejected("article", "failed", path.name, str(error))
         sources.append((kind, source))
     total = sum(s.post_count if kind in ("wxr", "json") else 1 for kind, s in sources)
-    published = []
-    writer = ContentWriter(
-        report=report,
-        on_existing=on_existing,
-        after_publish=None if dry_run else lambda article: published.append(article.pk),
-    )
+    writer = ContentWriter(report=report, on_existing=on_existing)
     counter = _Progress(total, progress)
     if not dry_run:
         _write_all(writer, sources, counter, username)
-        with acting_as(writer.user):
-            _refresh_suggestions(writer, published)
-        _retire_cached_pages()
+        published = sorted({a.pk for a in writer.written if a.status == a.Status.PUBLISHED})
+        if published:
+            hooks.run_import_callbacks(published)
         return report
     with scratch_media():
         try:
@@ -179,8 +136,7 @@ class _Progress:
 def _write_all(writer, sources, counter, username):
     """Write as `username` (else the system user, the project's rule for commands)."""
     writer.user = command_user(username)
-    with acting_as(writer.user):
-        _write_sources(writer, sources, counter)
+    _write_sources(writer, sources, counter)
 
 
 def _write_sources(writer, sources, counter):

@@ -1,9 +1,10 @@
 """What every importer yields, the import report, and the one writer that turns items into content.
 
 Parsers (WXR, page text, JSON) only read; they produce `ArticleItem` and `ImageItem` objects.
-`ContentWriter` writes each item atomically (its own transaction or savepoint), keyed by its
-source identifier, so a re-run changes nothing, a changed item becomes a revision with the
-reason "import", and a bad item is reported and skipped without leaving anything half-written.
+`ContentWriter` writes each item through the write path (`articles.services`: its own
+transaction or savepoint), keyed by its source identifier, so a re-run changes nothing, a
+changed item becomes a revision with the reason "import", and a bad item is reported and
+skipped without leaving anything half-written.
 """
 
 import urllib.error
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import InMemoryStorage, default_storage
@@ -23,6 +24,7 @@ from django.db.models import Q
 from django.utils.functional import empty
 from simple_history.utils import bulk_create_with_history
 
+from articles import hooks, services
 from articles.images import validate_image_file
 from articles.models import (
     Article,
@@ -37,7 +39,6 @@ from articles.models import (
     unique_slug,
 )
 from articles.sanitize import sanitize_html
-from related.models import PendingRelatedLink, RelatedLink
 
 CHANGE_REASON = "import"
 OUTCOMES = ("created", "updated", "unchanged", "skipped", "failed")
@@ -233,29 +234,36 @@ def _same(current, wanted):
     return current == wanted
 
 
-class ContentWriter:
-    """Writes items; one transaction per item; remembers authors, topics and images by key."""
+def related_handler():
+    """The related app's import handler (`articles.hooks.register_import_handler`), if any."""
+    return hooks.import_handlers.get("related")
 
-    def __init__(self, *, report, user=None, on_existing="update", after_publish=None):
+
+class ContentWriter:
+    """Writes items through the write path (`articles.services`): one service call (one
+    transaction or savepoint) per item; remembers authors, topics and images by key."""
+
+    def __init__(self, *, report, user=None, on_existing="update"):
         self.report = report
         self.user = user
         self.on_existing = on_existing
-        self.after_publish = after_publish
         self._cache = {}  # (model, key) -> instance, only for committed items
         self._staged = {}  # entries made by the item being written
         self._known_keys = None  # import keys of existing articles, for the current batch
         self._existing = {}  # those articles, read with their inline rows
-        self._pending_links_exist = True
+        self.written = []  # articles created or updated
 
     def prepare_batch(self, items):
-        """Look up a batch's existing articles and pending links at once (fewer queries)."""
+        """Look up a batch's existing articles at once (fewer queries)."""
         keys = [i.key for i in items if isinstance(i, ArticleItem) and not i.lookup]
         existing = Article.objects.filter(import_key__in=keys).prefetch_related(
             "article_authors", "article_topics", "legacy_paths"
         )
         self._existing = {article.import_key: article for article in existing}
         self._known_keys = set(self._existing)
-        self._pending_links_exist = PendingRelatedLink.objects.exists()
+        handler = related_handler()
+        if handler is not None:
+            handler.start_batch()
 
     # New articles of a batch, written together (the first import of a large export)
 
@@ -288,65 +296,53 @@ class ContentWriter:
         self._cache.update(self._staged)
         self._staged = {}
         for item, article in written:
+            self.written.append(article)
             self._known_keys.add(item.key)
             self.report.add("article", "created", item.position)
             for message in item.warnings:
                 self.report.warn(item.position, message)
-            if article.status == Article.Status.PUBLISHED and self.after_publish:
-                self.after_publish(article)
         return {id(item) for item, _ in written}
 
     def _bulk_new_articles(self, items):
-        from articles.revisions import INLINES
-
-        prepared, slugs = [], set()
-        for item in items:
-            authors = list(
-                {a.pk: a for a in map(self._author, _unique_by_key(item.authors))}.values()
+        with services.writing(user=self.user, reason=CHANGE_REASON, bulk=True):
+            prepared, slugs = [], set()
+            for item in items:
+                authors = list(
+                    {a.pk: a for a in map(self._author, _unique_by_key(item.authors))}.values()
+                )
+                topics = list(
+                    {t.pk: t for t in map(self._topic, _unique_by_key(item.topics))}.values()
+                )
+                wanted = dict(item.fields)
+                wanted["hero_image"] = self.image_for(item.hero_key)
+                article = Article(**{"import_key": item.key, **wanted})
+                article.slug = unique_slug(Article, item.slug or wanted.get("title", ""))
+                if article.slug in slugs:
+                    raise ItemError("two new articles want the same address")
+                slugs.add(article.slug)
+                _validate(article)
+                rows = {
+                    ArticleAuthor: [
+                        ArticleAuthor(article=article, author=a, order=n)
+                        for n, a in enumerate(authors)
+                    ],
+                    ArticleTopic: [ArticleTopic(article=article, topic=t) for t in topics],
+                }
+                prepared.append((item, article, rows))
+            services.create_articles(
+                user=self.user,
+                articles=[article for _, article, _ in prepared],
+                inline_rows=[rows for _, _, rows in prepared],
+                reason=CHANGE_REASON,
             )
-            topics = list({t.pk: t for t in map(self._topic, _unique_by_key(item.topics))}.values())
-            wanted = dict(item.fields)
-            wanted["hero_image"] = self.image_for(item.hero_key)
-            article = Article(**{"import_key": item.key, **wanted})
-            article.slug = unique_slug(Article, item.slug or wanted.get("title", ""))
-            if article.slug in slugs:
-                raise ItemError("two new articles want the same address")
-            slugs.add(article.slug)
-            _validate(article)
-            article.derive_fields()
-            prepared.append((item, article, authors, topics))
-        Article.objects.bulk_create([article for _, article, _, _ in prepared])
-        inline_rows, author_links, topic_links = [], [], []
-        for _, article, authors, topics in prepared:
-            links = [
-                ArticleAuthor(article=article, author=a, order=n) for n, a in enumerate(authors)
-            ]
-            tagged = [ArticleTopic(article=article, topic=t) for t in topics]
-            author_links.extend(links)
-            topic_links.extend(tagged)
-            inline_rows.append({ArticleAuthor: links, ArticleTopic: tagged})
-        self._bulk_create(ArticleAuthor, author_links)
-        self._bulk_create(ArticleTopic, topic_links)
-        self._bulk_legacy_paths(prepared)
-        if self._pending_links_exist:
-            for _, article, _, _ in prepared:
+            self._bulk_legacy_paths(prepared)
+            for _, article, _ in prepared:
                 self._resolve_pending_links(article)
-        # One revision per article, with its inline rows, as `articles.revisions` records them.
-        history = Article.history.bulk_history_create(
-            [article for _, article, _, _ in prepared],
-            default_user=self.user,
-            default_change_reason=CHANGE_REASON,
-        )
-        if any(row.pk is None for row in history):
-            raise ValueError("the database did not return the revision ids")
-        for row, rows in zip(history, inline_rows, strict=True):
-            row.inline_state = _inline_state(INLINES, rows)
-        Article.history.model.objects.bulk_update(history, ["inline_state"])
-        return [(item, article) for item, article, _, _ in prepared]
+        return [(item, article) for item, article, _ in prepared]
 
     def _bulk_legacy_paths(self, prepared):
         wanted = {}
-        for item, article, _, _ in prepared:
+        for item, article, _ in prepared:
             for path in self._missing_legacy_paths(article, item, new=True):
                 wanted.setdefault(path, (item, article))
         taken = LegacyPath.objects.filter(path__in=wanted).select_related("article")
@@ -355,9 +351,8 @@ class ContentWriter:
             self.report.warn(
                 item.position, f"old address {other.path} already redirects to “{other.article}”"
             )
-        LegacyPath.objects.bulk_create(
-            LegacyPath(path=path, article=article) for path, (_, article) in sorted(wanted.items())
-        )
+        for path, (_, article) in sorted(wanted.items()):
+            LegacyPath(path=path, article=article).save()
 
     # Public entry points: each item in its own transaction.
 
@@ -373,13 +368,21 @@ class ContentWriter:
     def _run(self, kind, position, write, *args):
         self._staged = {}
         try:
-            with transaction.atomic():
+            with services.writing(user=self.user, reason=CHANGE_REASON, bulk=True):
                 outcome, instance, reason = write(*args)
         except ItemError as error:
             self.report.add(kind, "failed", position, str(error))
             return None
         except ValidationError as error:
             self.report.add(kind, "failed", position, validation_text(error))
+            return None
+        except PermissionDenied as error:
+            self.report.add(kind, "failed", position, f"not allowed: {error}")
+            return None
+        except services.StaleEdit:
+            self.report.add(
+                kind, "failed", position, "changed by someone else during the import; run it again"
+            )
             return None
         except (DatabaseError, ValueError, TypeError) as error:
             self.report.add(kind, "failed", position, f"{type(error).__name__}: {error}")
@@ -388,13 +391,8 @@ class ContentWriter:
             staged, self._staged = self._staged, {}
         self._cache.update(staged)
         self.report.add(kind, outcome, position, reason)
-        if (
-            kind == "article"
-            and outcome in ("created", "updated")
-            and instance.status == Article.Status.PUBLISHED
-            and self.after_publish
-        ):
-            self.after_publish(instance)
+        if kind == "article" and outcome in ("created", "updated"):
+            self.written.append(instance)
         return instance
 
     def _remember(self, model, key, instance):
@@ -405,7 +403,6 @@ class ContentWriter:
         return self._staged.get((model, key)) or self._cache.get((model, key))
 
     def _stamp(self, instance):
-        instance._history_user = self.user
         instance._change_reason = CHANGE_REASON
         return instance
 
@@ -432,7 +429,7 @@ class ContentWriter:
             for name, value in changed.items():
                 setattr(image, name, value)
             image.full_clean(exclude=["file"])
-            self._stamp(image).save()
+            services.save_image(image=self._stamp(image), user=self.user)
             return "updated", image, ""
         image = Image(**{"import_key": item.key, **item.fields})
         if item.storage_name and default_storage.exists(item.storage_name):
@@ -448,7 +445,7 @@ class ContentWriter:
             finally:
                 source.close()
         image.full_clean(exclude=["file"])
-        self._stamp(image).save()
+        services.save_image(image=self._stamp(image), user=self.user)
         return "created", self._remember(Image, item.key, image), ""
 
     # Authors and topics: found by key, else by slug or name, else created
@@ -486,7 +483,7 @@ class ContentWriter:
             if item.lookup and "slug" in item.lookup:
                 instance.slug = item.lookup["slug"]
             instance.full_clean(exclude=["slug", "photo"], validate_unique=False)
-            self._stamp(instance).save()
+            services.save_object(obj=self._stamp(instance), user=self.user)
             return self._remember(model, item.key, instance), "created"
         outcome = "unchanged"
         if item.lookup:  # a full record (JSON): keep every field in step
@@ -497,26 +494,19 @@ class ContentWriter:
             elif changed:
                 for name, value in changed.items():
                     setattr(instance, name, value)
-                self._stamp(instance).save()
+                services.save_object(obj=self._stamp(instance), user=self.user)
                 outcome = "updated"
         return self._remember(model, item.key, instance), outcome
 
     # Articles
 
     def _write_article(self, item):
-        """Write the article and its inline rows, then record ONE revision ("import")."""
-        from articles.revisions import collecting, record_revision
-
-        with collecting() as touched:
-            outcome, article = self._write_article_rows(item)
-        if outcome in ("created", "updated"):
-            record_revision(article=article, user=self.user, reason=CHANGE_REASON)
-        for other in Article.objects.filter(pk__in=touched - {article.pk}).order_by("pk"):
-            record_revision(article=other, user=self.user, reason=CHANGE_REASON)
+        """Write the article and its inline rows through the article services."""
+        outcome, article = self._write_article_rows(item)
         reason = "already imported (--on-existing skip)" if outcome == "skipped" else ""
         return outcome, article, reason
 
-    def _write_article_rows(self, item):
+    def _find_existing(self, item):
         lookup = item.lookup or {"import_key": item.key}
         known = self._known_keys
         if item.lookup or known is None:
@@ -529,6 +519,10 @@ class ContentWriter:
             article = None
         if known is not None and not item.lookup:
             known.add(item.key)  # a repeated key in the same batch is looked up
+        return article
+
+    def _write_article_rows(self, item):
+        article = self._find_existing(item)
         if article is not None and self.on_existing == "skip":
             return "skipped", article
         authors = [self._author(a) for a in _unique_by_key(item.authors)]
@@ -539,22 +533,30 @@ class ContentWriter:
             wanted["body"] = sanitize_html(wanted["body"])
         wanted["hero_image"] = self.image_for(item.hero_key)
         if article is None:
-            article = Article(**{"import_key": item.key, **wanted})
-            article.slug = unique_slug(Article, item.slug or wanted.get("title", ""))
-            _validate(article)
-            article.save_without_historical_record()
+            return "created", self._create_article(item, wanted, authors, topics)
+        return self._update_article(article, item, wanted, authors, topics)
+
+    def _create_article(self, item, wanted, authors, topics):
+        article = Article(**{"import_key": item.key, **wanted})
+        article.slug = unique_slug(Article, item.slug or wanted.get("title", ""))
+        _validate(article)
+
+        def write_inlines(article):
             self._set_authors(article, authors)
             self._set_topics(article, topics)
             self._set_children(article, item)
             self._add_legacy_paths(article, item, new=True)
             self._set_related(article, item.related)
             self._resolve_pending_links(article)
-            return "created", article
 
+        return services.create_article(
+            article=article, user=self.user, write_inlines=write_inlines, reason=CHANGE_REASON
+        )
+
+    def _update_article(self, article, item, wanted, authors, topics):
         for name in item.keep_on_update:
             wanted.pop(name, None)
         changed = {k: v for k, v in wanted.items() if not _same(getattr(article, k), v)}
-        old_slug = article.slug
         if item.slug and item.slug != article.slug:
             slug = unique_slug(Article, item.slug, instance=article)
             if slug != article.slug:
@@ -566,7 +568,12 @@ class ContentWriter:
             t.pk for t in topics
         }
         children_changed = self._children_differ(article, item)
-        related_changed = item.related is not None and self._related_differs(article, item.related)
+        handler = related_handler()
+        related_changed = (
+            item.related is not None
+            and handler is not None
+            and handler.differs(article, item.related)
+        )
         new_paths = self._missing_legacy_paths(article, item)
         if not (
             changed
@@ -581,22 +588,28 @@ class ContentWriter:
             setattr(article, name, value)
         if changed:
             _validate(article)
-            article.save_without_historical_record()
-        if authors_changed:
-            self._set_authors(article, authors, replace=True)
-        if topics_changed:
-            self._set_topics(article, topics, replace=True)
-        if children_changed:
-            self._set_children(article, item, replace=True)
-        if "slug" in changed:
-            from articles.services import remember_old_slug
 
-            remember_old_slug(article=article, old_slug=old_slug)
-        self._add_legacy_paths(article, item)
-        if related_changed:
-            self._set_related(article, item.related, replace=True)
-        if "title" in changed:
-            self._resolve_pending_links(article)
+        def write_inlines(article):
+            if authors_changed:
+                self._set_authors(article, authors, replace=True)
+            if topics_changed:
+                self._set_topics(article, topics, replace=True)
+            if children_changed:
+                self._set_children(article, item, replace=True)
+            self._add_legacy_paths(article, item)
+            if related_changed:
+                self._set_related(article, item.related, replace=True)
+            if "title" in changed:
+                self._resolve_pending_links(article)
+
+        article = services.save_article(
+            article=article,
+            user=self.user,
+            edited_version=article.version,
+            write_inlines=write_inlines,
+            reason=CHANGE_REASON,
+            published_at_given=True,
+        )
         return "updated", article
 
     def _set_authors(self, article, authors, replace=False):
@@ -667,105 +680,26 @@ class ContentWriter:
             self.report.warn(
                 item.position, f"old address {other.path} already redirects to “{other.article}”"
             )
-        free = sorted(missing - {other.path for other in taken})
-        LegacyPath.objects.bulk_create(LegacyPath(path=path, article=article) for path in free)
+        for path in sorted(missing - {other.path for other in taken}):
+            LegacyPath(path=path, article=article).save()
 
-    # Related links: curated links when the target exists, pending links until it does
-
-    def _find_target(self, article, ref):
-        candidates = Article.objects.exclude(pk=article.pk).order_by("pk")
-        if ref.slug:
-            found = candidates.filter(slug=ref.slug).first()
-            if found:
-                return found
-        if ref.key:
-            found = candidates.filter(import_key=ref.key).first()
-            if found:
-                return found
-        return candidates.filter(title__iexact=ref.title).first() if ref.title else None
-
-    def _wanted_related(self, article, refs):
-        links, pending = [], []
-        for index, ref in enumerate(refs):
-            order = index if ref.order is None else ref.order
-            target = self._find_target(article, ref)
-            if target is not None:
-                links.append((target.pk, order))
-            else:
-                key = f"slug:{ref.slug}" if ref.slug else ref.key
-                pending.append((ref.title, key, order))
-        return links, pending
-
-    def _related_differs(self, article, refs):
-        links, pending = self._wanted_related(article, refs)
-        current_links = list(
-            RelatedLink.objects.filter(from_article=article)
-            .order_by("order", "pk")
-            .values_list("to_article_id", "order")
-        )
-        current_pending = list(
-            PendingRelatedLink.objects.filter(from_article=article)
-            .order_by("order", "pk")
-            .values_list("target_title", "target_key", "order")
-        )
-        return current_links != sorted(links, key=lambda x: x[1]) or current_pending != pending
+    # Related links: the related app's handler, when that app is installed
 
     def _set_related(self, article, refs, replace=False):
-        if refs is None:
-            return
-        if replace:
-            for link in RelatedLink.objects.filter(from_article=article):
-                self._stamp(link).delete()
-            PendingRelatedLink.objects.filter(from_article=article).delete()
-        links, pending = self._wanted_related(article, refs)
-        for target_id, order in links:
-            self._stamp(
-                RelatedLink(from_article=article, to_article_id=target_id, order=order)
-            ).save()
-        for title, key, order in pending:
-            self._pending_links_exist = True
-            PendingRelatedLink.objects.create(
-                from_article=article, target_title=title[:300], target_key=key[:300], order=order
-            )
+        handler = related_handler()
+        if refs is not None and handler is not None:
+            handler.write(article, refs, replace=replace, stamp=self._stamp)
 
     def _resolve_pending_links(self, article):
-        """Links that waited for this article (by title, key or slug) become curated links."""
-        if not self._pending_links_exist:
+        """Links that waited for this article (by title, key or slug) become curated links:
+        the articles that got one are revised too."""
+        handler = related_handler()
+        if handler is None:
             return
-        query = Q(target_title__iexact=article.title) | Q(target_key=f"slug:{article.slug}")
-        if article.import_key:
-            query |= Q(target_key=article.import_key)
-        for pending in PendingRelatedLink.objects.filter(query).exclude(from_article=article):
-            exists = RelatedLink.objects.filter(
-                from_article_id=pending.from_article_id, to_article=article
-            ).exists()
-            if not exists:
-                self._stamp(
-                    RelatedLink(
-                        from_article_id=pending.from_article_id,
-                        to_article=article,
-                        order=pending.order,
-                    )
-                ).save()
-            pending.delete()
-
-
-def _inline_state(kinds, rows_by_model):
-    """A revision's inline snapshot from rows in memory, ordered as each kind orders them."""
-
-    def value(obj, path):
-        for name in path.split("__"):
-            obj = getattr(obj, name)
-        return obj
-
-    state = {}
-    for kind in kinds:
-        rows = sorted(
-            rows_by_model.get(kind.model, []),
-            key=lambda obj: tuple(value(obj, path) for path in kind.order_by),
-        )
-        state[kind.name] = [kind.snapshot(obj) for obj in rows]
-    return state
+        linked = handler.resolve_pending(article, stamp=self._stamp)
+        unit = services.current_unit()
+        for other in unit.lock(sorted(linked)).values():
+            unit.touch(other, reason=CHANGE_REASON)
 
 
 def _unique_by_key(items):

@@ -28,7 +28,6 @@ from articles.models import (
     Source,
     Topic,
 )
-from related.models import RelatedLink
 
 from .base import (
     ArticleItem,
@@ -38,6 +37,7 @@ from .base import (
     Rejected,
     RelatedRef,
     TopicItem,
+    related_handler,
     validation_text,
 )
 
@@ -45,7 +45,7 @@ FORMAT = "cpc-site-content"
 FORMAT_VERSION = 1
 DERIVED = {
     "id", "created_at", "updated_at", "version", "reading_time", "width", "height",
-    "renditions", "history_id", "search_vector",
+    "renditions", "history_id", "search_vector", "modified_at", "feed_state", "feed_slug",
 }  # fmt: skip
 
 
@@ -123,14 +123,15 @@ def _articles_for_export():
             "sources",
             "corrections",
             "legacy_paths",
-            Prefetch(
-                "related_links",
-                queryset=RelatedLink.objects.select_related("to_article").order_by("order", "pk"),
-            ),
-            "pending_related_links",
+            *_related_prefetches(),
         )
         .order_by("pk")
     )
+
+
+def _related_prefetches():
+    handler = related_handler()
+    return handler.export_prefetches() if handler else []
 
 
 def _image_record(image):
@@ -149,13 +150,7 @@ def _topic_record(topic):
 
 
 def _article_record(article):
-    related = [
-        {"slug": link.to_article.slug, "title": link.to_article.title, "order": link.order}
-        for link in article.related_links.all()
-    ] + [
-        {"title": p.target_title, "key": p.target_key, "order": p.order, "pending": True}
-        for p in article.pending_related_links.all()
-    ]
+    handler = related_handler()
     return {
         **_record(Article, article),
         "hero_image": article.hero_image.file.name if article.hero_image else None,
@@ -168,7 +163,7 @@ def _article_record(article):
             for c in article.corrections.all()
         ],
         "legacy_paths": sorted(p.path for p in article.legacy_paths.all()),
-        "related": sorted(related, key=lambda r: r["order"]),
+        "related": handler.export(article) if handler else [],
     }
 
 

@@ -10,26 +10,19 @@ inlines end up in the wrong revision, and differently on SQLite and PostgreSQL. 
 is exact on every database, and reading one revision costs one row. The inline tables keep
 their own history as well (who removed which source, deleted rows stay recoverable).
 
-When a revision is written:
-- `Article.save()` writes one (through `ArticleHistoricalRecords` → `prepare_revision`) only
-  when the fields or the inline snapshot differ from the latest revision: no noise.
-  "Latest" is the highest `history_id` (insertion order), so equal dates never mislead.
-- A change to an inline row made in code (services, scripts) writes an article revision;
-  rows added in the same transaction that created the article (seed_demo, factories, an API
-  create) join the creation revision instead, since nobody could see the article without them.
-- Inside `collecting()` (an admin save, an import of one article) nothing is written
-  automatically: the block's owner writes ONE revision per touched article after the form
-  and all inline formsets are saved (`record_revision`, `touched_articles`).
-- Deleting an article snapshots its inline rows at `pre_delete` (before the cascade).
-- Bulk writes (`bulk_create_with_history`, `bulk_update_with_history`) write rows without a
-  snapshot; a NULL `inline_state` means "inline rows as in the previous revision".
+When a revision is written: only by the write path (`articles.services`), once per service call
+and article, after the article and all its inline rows are saved, and only when its fields or
+inline rows differ from its latest revision ("latest" is the highest `history_id`, so equal
+dates never mislead). A deletion writes a last revision ("-") with the inline rows as they
+were. Bulk writers (imports) write rows with `bulk_create`; a NULL `inline_state` means
+"inline rows as in the previous revision". Other apps add their own inline rows to revisions
+with `register_inline` (the `related` app's curated links).
 
-Acting user. Admin requests: simple-history's HistoryRequestMiddleware. Services take `user=`.
-Management commands take `--user <username>` and otherwise act as the inactive system user
-"system" (`command_user()`), inside `acting_as(user)`, so a history row never lacks an author.
+Acting user: the service's `user`; management commands act as `--user <username>`, else as
+the inactive system user "system" (`command_user()`), so a history row never lacks an author.
 
-Lost updates. `Article.save()` raises `Article.version`; the admin form carries the version
-it was opened with (`edited_version`) and a stale save is refused (`articles.admin_revisions`).
+Lost updates. A new revision raises `Article.version`; the admin form carries the version it
+was opened with (`edited_version`) and the service refuses a stale or missing one.
 
 Restoring brings back the fields and inline rows of a revision as a new revision; the
 article keeps its current status and publication time unless the editor asks otherwise.
@@ -40,23 +33,21 @@ Modules: `capture` (writing revisions), `reading` (lists, the public API's list)
 
 from .capture import (
     CONTENT_FIELDS,
-    EMPTY_STATE,
     INLINES,
     SYSTEM_USERNAME,
-    acting_as,
-    article_pre_delete,
-    attach_inline_state,
-    collecting,
+    InlineKind,
     command_user,
     comparable_state,
-    inline_history_created,
+    empty_state,
     inline_state,
     latest_revision,
-    prepare_revision,
-    record_revision,
+    register_inline,
     resolved_state,
+    revision_due,
+    revision_row,
+    state_from_rows,
     system_user,
-    touched_articles,
+    write_revision,
 )
 from .compare import Comparison, compare_revisions, conflict_changes, word_diff
 from .reading import (
@@ -68,47 +59,47 @@ from .reading import (
 )
 from .restore import (
     RestoreResult,
+    apply_revision_fields,
     deleted_articles,
     public_correction_due,
-    record_public_correction,
+    restore_inlines,
     restore_reason,
-    restore_revision,
-    undelete_article,
+    revive,
+    undelete_reason,
 )
 
 __all__ = [
     "CONTENT_FIELDS",
-    "EMPTY_STATE",
     "INLINES",
     "SYSTEM_USERNAME",
     "Comparison",
+    "InlineKind",
     "PublishedRevision",
     "RestoreResult",
-    "acting_as",
-    "article_pre_delete",
-    "attach_inline_state",
-    "collecting",
+    "apply_revision_fields",
     "command_user",
     "comparable_state",
     "compare_revisions",
     "conflict_changes",
     "deleted_articles",
+    "empty_state",
     "get_revision",
-    "inline_history_created",
     "inline_state",
     "latest_revision",
-    "prepare_revision",
     "public_correction_due",
     "published_revisions",
-    "record_public_correction",
-    "record_revision",
+    "register_inline",
     "resolved_state",
+    "restore_inlines",
     "restore_reason",
-    "restore_revision",
+    "revision_due",
     "revision_list",
+    "revision_row",
+    "state_from_rows",
+    "revive",
     "system_user",
-    "touched_articles",
-    "undelete_article",
+    "undelete_reason",
     "user_label",
     "word_diff",
+    "write_revision",
 ]

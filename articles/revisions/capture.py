@@ -1,26 +1,17 @@
-"""Capturing revisions: when an article history row is written and what it holds."""
+"""Capturing revisions: what an article history row holds and when one is written.
 
-import contextvars
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+Revisions are written explicitly by the write path (`articles.services`), once per service call
+and article, after the article and all its inline rows are saved; never by a signal.
+"""
+
+from dataclasses import dataclass, field
 from datetime import date
-from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from simple_history.models import HistoricalRecords
+from django.utils import timezone
 
-from related.models import RelatedLink
-
-from ..history import ArticleHistoricalRecords
-from ..models import (
-    Article,
-    ArticleAuthor,
-    ArticleTopic,
-    Source,
-)
+from ..history import UNTRACKED_ARTICLE_FIELDS
+from ..models import Article, ArticleAuthor, ArticleTopic, Author, Source, Topic
 
 SYSTEM_USERNAME = "system"
 
@@ -39,7 +30,11 @@ PUBLIC_FIELDS = [
 
 @dataclass(frozen=True)
 class InlineKind:
-    """One kind of inline row that belongs to an article revision."""
+    """One kind of inline row that belongs to an article revision.
+
+    `target` names the field pointing at another object (author, topic, article), its model,
+    and whether a restore may bring that object back from its own history when it was deleted.
+    """
 
     name: str
     label: str
@@ -50,11 +45,12 @@ class InlineKind:
     order_by: tuple
     ordered: bool
     label_of: object
+    target: tuple | None = None  # (field name, model, revivable)
+    select_related: tuple = field(default=())
 
     def rows(self, article_id):
         queryset = self.model._default_manager.filter(**{f"{self.fk}_id": article_id})
-        related = [f for f in self.fields if f in {"author", "topic", "to_article"}]
-        return queryset.select_related(*related).order_by(*self.order_by)
+        return queryset.select_related(*self.select_related).order_by(*self.order_by)
 
     def snapshot(self, obj):
         row = {"id": obj.pk}
@@ -68,28 +64,34 @@ class InlineKind:
 INLINES = [
     InlineKind(
         "authors", "Authors", ArticleAuthor, "article", "author", ("author", "order"),
-        ("order", "pk"), True, lambda link: link.author.name,
+        ("order", "pk"), True, lambda link: link.author.name, ("author", Author, True),
+        ("author",),
     ),
     InlineKind(
         "topics", "Topics", ArticleTopic, "article", "topic", ("topic",),
-        ("topic__name", "pk"), False, lambda link: link.topic.name,
+        ("topic__name", "pk"), False, lambda link: link.topic.name, ("topic", Topic, True),
+        ("topic",),
     ),
     InlineKind(
         "sources", "Sources", Source, "article", "id",
         ("order", "title", "url", "publisher", "published_on", "accessed_on", "note"),
         ("order", "pk"), True, lambda source: source.title,
     ),
-    InlineKind(
-        "related", "Curated related articles", RelatedLink, "from_article", "to_article",
-        ("to_article", "order"), ("order", "pk"), True, lambda link: link.to_article.title,
-    ),
 ]  # fmt: skip
-INLINE_MODELS = tuple(kind.model for kind in INLINES)
-EMPTY_STATE = {kind.name: [] for kind in INLINES}
 
-_collecting = contextvars.ContextVar("revisions_collecting", default=None)
-_deleting = contextvars.ContextVar("revisions_deleting", default=frozenset())
-_creations = threading.local()
+
+def register_inline(kind):
+    """Make rows of another app part of article revisions (the `related` app's curated links).
+
+    Called from that app's `AppConfig.ready()`; the rows are then snapshotted, compared and
+    restored with the article like its own inline rows.
+    """
+    if all(existing.name != kind.name for existing in INLINES):
+        INLINES.append(kind)
+
+
+def empty_state():
+    return {kind.name: [] for kind in INLINES}
 
 
 def HistoricalArticle():  # noqa: N802 (reads like the model it returns)
@@ -115,7 +117,7 @@ def latest_revision(article_id):
 def resolved_state(row):
     """The inline rows of revision `row`; a bulk-written row (NULL) inherits the previous one."""
     if row.inline_state is not None:
-        return row.inline_state
+        return {**empty_state(), **row.inline_state}
     earlier = (
         HistoricalArticle()
         .objects.filter(id=row.id, history_id__lt=row.history_id, inline_state__isnull=False)
@@ -123,7 +125,7 @@ def resolved_state(row):
         .values_list("inline_state", flat=True)
         .first()
     )
-    return earlier if earlier is not None else EMPTY_STATE
+    return {**empty_state(), **(earlier or {})}
 
 
 def _differs(article, state, row):
@@ -136,138 +138,72 @@ def _differs(article, state, row):
     return comparable_state(state) != comparable_state(resolved_state(row))
 
 
-def prepare_revision(article, history_type):
-    """Decide whether this save is a revision, and attach its inline rows (history hook)."""
-    explicit = article.__dict__.pop("_revision_explicit", False)
-    if history_type == "-":
-        _deleting.set(_deleting.get() - {article.pk})
-        if getattr(article, "_revision_inline_state", None) is None:
-            latest = latest_revision(article.pk)
-            article._revision_inline_state = resolved_state(latest) if latest else EMPTY_STATE
-        return True
-    touched = _collecting.get()
-    if touched is not None and not explicit:
-        touched.add(article.pk)  # the owner of the block records one revision at its end
-        return False
+def revision_due(article):
+    """(history type, inline state) of the revision this article needs now, or None when it
+    matches its latest revision (a save that changed nothing writes no revision)."""
     state = inline_state(article)
     latest = latest_revision(article.pk)
     if latest is not None and not _differs(article, state, latest):
-        return False
-    article._revision_inline_state = state
-    return True
+        return None
+    return ("+" if latest is None or latest.history_type == "-" else "~"), state
 
 
-def attach_inline_state(sender, instance, history_instance, **kwargs):
-    history_instance.inline_state = instance.__dict__.pop("_revision_inline_state", None)
-    instance._revision_row = history_instance
-    if history_instance.history_type == "+":
-        _remember_creation(instance.pk)
+def write_revision(article, *, history_type, state, user=None, reason=None, when=None):
+    """Save a history row of `article` as it is in memory, with its inline rows `state`."""
+    row = revision_row(
+        article, history_type=history_type, state=state, user=user, reason=reason, when=when
+    )
+    row.save()
+    return row
 
 
-class _CreatedInTransaction:
-    """An on-commit no-op: while it is pending, the article was created in this transaction."""
-
-    def __init__(self, article_id):
-        self.article_id = article_id
-
-    def __call__(self):
-        _pending_creations().pop(self.article_id, None)
-
-
-def _pending_creations():
-    if not hasattr(_creations, "markers"):
-        _creations.markers = {}
-    return _creations.markers
-
-
-def _remember_creation(article_id):
-    if transaction.get_connection().in_atomic_block:
-        marker = _pending_creations()[article_id] = _CreatedInTransaction(article_id)
-        transaction.on_commit(marker)
+def revision_row(article, *, history_type, state, user=None, reason=None, when=None):
+    """An unsaved history row (bulk writers save many with one query)."""
+    values = {
+        f.attname: getattr(article, f.attname)
+        for f in Article._meta.concrete_fields
+        if f.name not in UNTRACKED_ARTICLE_FIELDS
+    }
+    return HistoricalArticle()(
+        **values,
+        history_date=when or timezone.now(),
+        history_type=history_type,
+        history_user=user,
+        history_change_reason=reason or None,
+        inline_state=state,
+    )
 
 
-def _created_in_this_transaction(article_id):
-    marker = _pending_creations().get(article_id)
-    if marker is None:
-        return False
-    if any(entry[1] is marker for entry in transaction.get_connection().run_on_commit):
-        return True
-    _pending_creations().pop(article_id, None)
-    return False
+def state_from_rows(rows_by_model):
+    """A revision's inline snapshot from rows in memory ({model: [rows]}), ordered as each
+    kind orders them (bulk writers know the rows they just wrote)."""
 
+    def value(obj, path):
+        for name in path.split("__"):
+            obj = getattr(obj, name)
+        return obj
 
-def article_pre_delete(sender, instance, **kwargs):
-    """Snapshot the inline rows before the cascade deletes them."""
-    instance._revision_inline_state = inline_state(instance)
-    _deleting.set(_deleting.get() | {instance.pk})
-
-
-def inline_history_created(sender, instance, history_instance, **kwargs):
-    """An inline row changed: the article gets a revision (held back inside `collecting`)."""
-    if not isinstance(instance, INLINE_MODELS):
-        return
-    kind = next(kind for kind in INLINES if isinstance(instance, kind.model))
-    article_id = getattr(instance, f"{kind.fk}_id")
-    touched = _collecting.get()
-    if touched is not None:
-        touched.add(article_id)
-        return
-    if article_id in _deleting.get():
-        return
-    if _created_in_this_transaction(article_id):
-        latest = latest_revision(article_id)
-        if latest is not None and latest.history_type == "+":
-            # Rows written with a new article, before anyone could see it, join its creation.
-            state = inline_state(Article(pk=article_id))
-            HistoricalArticle().objects.filter(pk=latest.pk).update(inline_state=state)
-            return
-    article = Article.objects.filter(pk=article_id).first()
-    if article is None:
-        return
-    if history_instance.history_user_id is not None:
-        article._history_user = history_instance.history_user
-    article.save(update_fields=["updated_at"])  # bumps version; revision if the state changed
-
-
-@contextmanager
-def collecting() -> Iterator[set]:
-    """Hold back per-row revisions; the caller records one revision per touched article."""
-    token = _collecting.set(set())
-    try:
-        yield _collecting.get()
-    finally:
-        _collecting.reset(token)
-
-
-def touched_articles():
-    """Ids of the articles whose inline rows changed in the current `collecting()` block."""
-    return set(_collecting.get() or ())
-
-
-def record_revision(*, article, user=None, reason=None):
-    """Write a revision of the article as it is now, unless nothing changed. Returns the row."""
-    latest = latest_revision(article.pk)
-    if user is not None:
-        article._history_user = user
-    article._change_reason = reason or None
-    history_type = "+" if latest is None or latest.history_type == "-" else "~"
-    article._revision_explicit = True
-    try:
-        ArticleHistoricalRecords.recorder.create_historical_record(article, history_type)
-    finally:
-        article.__dict__.pop("_history_user", None)
-        article.__dict__.pop("_change_reason", None)
-        article.__dict__.pop("_revision_explicit", None)
-    return article.__dict__.pop("_revision_row", None)
+    state = {}
+    for kind in INLINES:
+        rows = sorted(
+            rows_by_model.get(kind.model, []),
+            key=lambda obj: tuple(value(obj, path) for path in kind.order_by),
+        )
+        state[kind.name] = [kind.snapshot(obj) for obj in rows]
+    return state
 
 
 def system_user():
+    """The user management commands and background jobs act as: all permissions (it is the
+    machine's own operator), but no password and no admin access, so nobody can log in as it."""
     user, created = get_user_model().objects.get_or_create(
-        username=SYSTEM_USERNAME, defaults={"is_active": False}
+        username=SYSTEM_USERNAME,
+        defaults={"is_active": True, "is_superuser": True, "is_staff": False},
     )
-    if created:
+    if created or not (user.is_active and user.is_superuser) or user.has_usable_password():
+        user.is_active, user.is_superuser, user.is_staff = True, True, False
         user.set_unusable_password()
-        user.save(update_fields=["password"])
+        user.save(update_fields=["is_active", "is_superuser", "is_staff", "password"])
     return user
 
 
@@ -276,17 +212,3 @@ def command_user(username=None):
     if username:
         return get_user_model().objects.get(username=username)
     return system_user()
-
-
-@contextmanager
-def acting_as(user):
-    """Every history row written inside the block names `user` (as the admin middleware does)."""
-    previous = getattr(HistoricalRecords.context, "request", None)
-    HistoricalRecords.context.request = SimpleNamespace(user=user)
-    try:
-        yield user
-    finally:
-        if previous is None:
-            del HistoricalRecords.context.request
-        else:
-            HistoricalRecords.context.request = previous

@@ -10,9 +10,9 @@ from ..models import (
     Article,
 )
 from .capture import (
-    EMPTY_STATE,
     PUBLIC_FIELDS,
     HistoricalArticle,
+    empty_state,
 )
 
 
@@ -75,7 +75,7 @@ def published_revisions(article):
         .order_by("history_date", "history_id")
     )
     now = timezone.now()
-    result, state = [], EMPTY_STATE
+    result, state = [], empty_state()
     for row, following in zip(rows, [*rows[1:], None], strict=True):
         state = row.inline_state if row.inline_state is not None else state  # bulk rows inherit
         if row.history_type == "-" or row.status != Article.Status.PUBLISHED:

@@ -1,39 +1,29 @@
-"""Restoring revisions and deleted articles, and public corrections."""
+"""Restoring revisions and deleted articles: bringing rows back as a revision describes them.
+
+These helpers write rows; they run inside the write path (`articles.services.restore_revision`
+and `undelete_article`), which locks, checks permissions and records the new revision.
+"""
 
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from related.services import refresh_suggestions
-
-from .. import services
-from ..models import (
-    Article,
-    Author,
-    Image,
-    PublicCorrection,
-    Topic,
-    unique_slug,
-)
+from ..models import Article, Image
 from .capture import (
     CONTENT_FIELDS,
     INLINES,
     WORKFLOW_FIELDS,
     HistoricalArticle,
-    collecting,
     comparable_state,
-    record_revision,
-    resolved_state,
 )
 from .reading import user_label
 
 
-def _revive(model, pk):
+def revive(model, pk):
     """Make sure the row `pk` exists, bringing it back from its history if it was deleted."""
     if pk is None or model._default_manager.filter(pk=pk).exists():
         return pk is not None
@@ -50,7 +40,7 @@ def _revive(model, pk):
     return True
 
 
-def _restore_inlines(article, state):
+def restore_inlines(article, state):
     """Make the article's inline rows exactly those of `state`; returns what could not be."""
     skipped = []
     for kind in INLINES:
@@ -74,43 +64,28 @@ def _restore_inlines(article, state):
                 if isinstance(model_field, models.DateField) and value:
                     value = date.fromisoformat(value)
                 values[model_field.attname] = value
-            target = {"author": Author, "topic": Topic}.get(kind.key)
-            if target is not None and not _revive(target, row[kind.key]):
-                skipped.append(f"{kind.label}: {row['label']}")
-                continue
-            if kind.key == "to_article" and not Article.objects.filter(pk=row[kind.key]).exists():
-                skipped.append(f"{kind.label}: {row['label']} (deleted)")
-                continue
+            if kind.target is not None:
+                name, target, revivable = kind.target
+                target_id = row[name]
+                exists = (
+                    revive(target, target_id)
+                    if revivable
+                    else target._default_manager.filter(pk=target_id).exists()
+                )
+                if not exists:
+                    gone = "" if revivable else " (deleted)"
+                    skipped.append(f"{kind.label}: {row['label']}{gone}")
+                    continue
             pk_free = not kind.model._default_manager.filter(pk=row["id"]).exists()
-            kind.model._default_manager.create(
+            kind.model(
                 pk=row["id"] if pk_free else None, **{f"{kind.fk}_id": article.pk}, **values
-            )
+            ).save()
     return skipped
 
 
-def restore_reason(revision):
-    when = date_format(timezone.localtime(revision.history_date), "j M Y H:i")
-    return f"Restored revision of {when} by {user_label(revision.history_user)}"
-
-
-@dataclass
-class RestoreResult:
-    article: Article
-    revision: object  # the new history row, None when the article already matched
-    skipped: list
-
-
-@transaction.atomic
-def restore_revision(*, revision, user, restore_status=False):
-    """Bring back a revision's fields and inline rows, as a new revision.
-
-    The article keeps its current status and publication time unless `restore_status`.
-    """
-    article = Article.objects.select_for_update().get(pk=revision.id)
-    if not article.editable_by(user):
-        raise PermissionDenied("You may not edit this article.")
-    if restore_status and not article.status_change_allowed(user, revision.status):
-        raise PermissionDenied("You may not publish, schedule, unpublish or archive articles.")
+def apply_revision_fields(article, revision, *, restore_status):
+    """Set the article's content fields to those of `revision` (workflow fields only when
+    `restore_status`); a slug taken meanwhile and a deleted hero image are left alone."""
     old_slug = article.slug
     for name in CONTENT_FIELDS:
         if name in WORKFLOW_FIELDS and not restore_status:
@@ -121,19 +96,26 @@ def restore_revision(*, revision, user, restore_status=False):
         article.published_at = timezone.now()
     if Article.objects.exclude(pk=article.pk).filter(slug=article.slug).exists():
         article.slug = old_slug
-    if not _revive(Image, article.hero_image_id):
+    if not revive(Image, article.hero_image_id):
         article.hero_image_id = None
-    with collecting():
-        article.skip_history_when_saving = True
-        try:
-            article.save()
-        finally:
-            del article.skip_history_when_saving
-        skipped = _restore_inlines(article, resolved_state(revision))
-    services.remember_old_slug(article=article, old_slug=old_slug)
-    row = record_revision(article=article, user=user, reason=restore_reason(revision))
-    refresh_suggestions(article=article)
-    return RestoreResult(article, row, skipped)
+    return article
+
+
+def restore_reason(revision):
+    when = date_format(timezone.localtime(revision.history_date), "j M Y H:i")
+    return f"Restored revision of {when} by {user_label(revision.history_user)}"
+
+
+def undelete_reason(deletion):
+    when = date_format(timezone.localtime(deletion.history_date), "j M Y H:i")
+    return f"Restored after deletion on {when} by {user_label(deletion.history_user)}"
+
+
+@dataclass
+class RestoreResult:
+    article: Article
+    revision: object  # the new history row, None when the article already matched
+    skipped: list
 
 
 def deleted_articles():
@@ -146,46 +128,6 @@ def deleted_articles():
         .select_related("history_user")
         .only("history_id", "history_date", "id", "title", "status", "history_user")
         .order_by("-history_date", "-history_id")
-    )
-
-
-@transaction.atomic
-def undelete_article(*, article_id, user):
-    """Bring a deleted article back with its fields and inline rows, as a new revision."""
-    deletion = deleted_articles().filter(id=article_id).first()
-    if deletion is None:
-        raise Article.DoesNotExist("This article is not deleted.")
-    deletion = (
-        HistoricalArticle()
-        .objects.select_related("history_user")
-        .get(history_id=deletion.history_id)
-    )
-    article = deletion.instance
-    if not (user.has_perm("articles.add_article") and article.editable_by(user)):
-        raise PermissionDenied("You may not restore this article.")
-    if Article.objects.filter(slug=article.slug).exists():
-        article.slug = unique_slug(Article, article.title, fallback="article")
-    if not _revive(Image, article.hero_image_id):
-        article.hero_image_id = None
-    with collecting():
-        article.skip_history_when_saving = True
-        try:
-            article.save(force_insert=True)
-        finally:
-            del article.skip_history_when_saving
-        skipped = _restore_inlines(article, resolved_state(deletion))
-    when = date_format(timezone.localtime(deletion.history_date), "j M Y H:i")
-    reason = f"Restored after deletion on {when} by {user_label(deletion.history_user)}"
-    row = record_revision(article=article, user=user, reason=reason)
-    refresh_suggestions(article=article)
-    return RestoreResult(article, row, skipped)
-
-
-@transaction.atomic
-def record_public_correction(*, article, revision, note):
-    """Tell readers about a change to a published article ("Updated <date>: <note>")."""
-    return PublicCorrection.objects.create(
-        article=article, noted_at=revision.history_date, note=note, history_id=revision.history_id
     )
 
 

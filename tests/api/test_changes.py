@@ -8,7 +8,7 @@ from django.utils import timezone
 from articles import services
 from articles.models import Article
 from tests.api.conftest import assert_problem
-from tests.factories import make_article, make_draft
+from tests.factories import delete, edit, make_article, make_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -52,31 +52,27 @@ def test_full_replay_across_publish_edit_unpublish_delete_and_schedules(
     now = timezone.now()
     edited = make_draft(title="Edited piece")
     services.publish_article(article=edited, user=publisher)
-    edited.title = "Edited piece, revised"
-    edited.save()
+    edit(edited, title="Edited piece, revised")
     unpublished = make_article()
     services.unpublish_article(article=unpublished, user=publisher)
     deleted = make_article()
     deleted_id = deleted.pk
-    deleted.delete()
+    delete(deleted)
     renamed = make_article(slug="old-address")
-    renamed.slug = "new-address"
-    renamed.save()
+    edit(renamed, slug="new-address")
     archived = make_article()
     services.archive_article(article=archived, user=publisher)
     again = make_article()
     services.unpublish_article(article=again, user=publisher)
     services.publish_article(article=again, user=publisher)
     never = make_draft()
-    never.title = "Still a draft"
-    never.save()
+    edit(never, title="Still a draft")
     due_at = now + timedelta(hours=1)
     scheduled = make_draft()
     services.publish_article(article=scheduled, user=publisher, at=due_at)
     rescheduled = make_draft()
     services.publish_article(article=rescheduled, user=publisher, at=due_at)
-    rescheduled.published_at = now + timedelta(hours=3)
-    rescheduled.save()
+    edit(rescheduled, published_at=now + timedelta(hours=3))
     pulled = make_draft()
     services.publish_article(article=pulled, user=publisher, at=due_at)
     services.unpublish_article(article=pulled, user=publisher)
@@ -96,13 +92,13 @@ def test_full_replay_across_publish_edit_unpublish_delete_and_schedules(
     for quiet in (never, scheduled, rescheduled, pulled):
         assert kinds(events, quiet) == []
 
-    # Two hours later (no write in between): the scheduled article's event appears,
-    # timed at its publication time, not when it was scheduled.
+    # Two hours later (no write in between): the scheduled article's event appears after
+    # the cursor, and the article counts as modified at its publication time.
     later = now + timedelta(hours=2)
     monkeypatch.setattr(timezone, "now", lambda: later)
     new_events, _ = read_feed(api, since=cursor)
     assert [(e["event"], e["id"]) for e in new_events] == [("published", scheduled.pk)]
-    assert new_events[0]["time"].startswith(due_at.strftime("%Y-%m-%dT%H:%M:%S"))
+    assert new_events[0]["modified_at"].startswith(due_at.strftime("%Y-%m-%dT%H:%M:%S"))
     everything, _ = read_feed(api)
     assert replay(everything) == published_now()
     assert scheduled.pk in published_now() and rescheduled.pk not in published_now()
@@ -112,12 +108,16 @@ def test_events_are_ordered_and_pages_of_one_give_the_same_feed(api, publisher):
     first = make_article()
     second = make_article()
     services.unpublish_article(article=first, user=publisher)
-    second.title = "Changed"
-    second.save()
+    edit(second, title="Changed")
     whole, _ = read_feed(api)
     one_by_one, _ = read_feed(api, limit=1)
     assert whole == one_by_one
-    assert [e["time"] for e in whole] == sorted(e["time"] for e in whole)
+    assert [(e["id"], e["event"]) for e in whole] == [
+        (first.pk, "published"),
+        (second.pk, "published"),
+        (first.pk, "unpublished"),
+        (second.pk, "updated"),
+    ]
     assert len({e["cursor"] for e in whole}) == len(whole)
 
 
@@ -131,14 +131,21 @@ def test_polling_from_the_last_cursor_returns_only_new_events(api):
     assert [(e["event"], e["slug"]) for e in new] == [("published", fresh.slug)]
 
 
-def test_recent_events_wait_for_the_settle_time(api, settings):
-    settings.API_CHANGES_SETTLE_SECONDS = 60
-    make_article()
-    assert read_feed(api)[0] == []
+def test_events_carry_the_modification_time_of_the_article(api):
+    article = make_article()
+    edit(article, title="Retitled")
+    events, _ = read_feed(api)
+    article.refresh_from_db()
+    assert (
+        events[-1]["modified_at"]
+        == api.get(f"/api/v1/articles/{article.slug}/").json()["modified_at"]
+    )
+    assert events[-1]["event"] == "updated"
 
 
 def test_a_bad_cursor_is_a_400_naming_since(api):
-    for bad in ("abc", "MTIz", "!!!", "OTk5OTk5OTk5OTk5OTk5OTk5OTk5OS4xLjA"):
+    old_style = "OTk5OTk5OTk5OTk5OTk5OTk5OTk5OS4xLjA"  # a cursor of the feed before the log
+    for bad in ("abc", "MTIz", "!!!", old_style):
         assert_problem(api.get(f"/api/v1/changes/?since={bad}"), 400, "invalid_parameter", "since")
 
 

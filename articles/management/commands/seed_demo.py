@@ -8,17 +8,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageDraw
-from simple_history.utils import update_change_reason
 
-from articles.models import Article, ArticleAuthor, ArticleTopic, Author, Image, Source, Topic
-from articles.revisions import acting_as, command_user
-from related.models import RelatedLink
-from related.services import refresh_suggestions
+from articles import services
+from articles.models import Article, Author, Image, Topic
+from articles.revisions import command_user
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password-only-for-dev"
@@ -184,22 +182,27 @@ class Command(BaseCommand):
             help=f"Also create the superuser '{DEMO_USERNAME}' (development only, DEBUG on).",
         )
 
-    @transaction.atomic
     def handle(self, *args, with_demo_editor=False, **options):
         if with_demo_editor:
             self.create_demo_editor()
         if Article.objects.filter(import_key__startswith="demo:").exists():
             self.stdout.write("Demo content is already there.")
             return
-        with acting_as(command_user()):
-            self.create_demo_content()
+        user = command_user()
+        with services.writing(user=user, reason="Demo content"):
+            self.create_demo_content(user)
+        # Related suggestions are background work; compute them now for a complete demo.
+        call_command("worker", "--once")
 
-    def create_demo_content(self):
+    def create_demo_content(self, user):
         authors = [
-            Author.objects.create(name=name, role=role, bio=bio) for name, role, bio in AUTHORS
+            services.save_author(author=Author(name=name, role=role, bio=bio), user=user)
+            for name, role, bio in AUTHORS
         ]
         topics = {
-            name: Topic.objects.create(name=name, kind=kind, description=description)
+            name: services.save_topic(
+                topic=Topic(name=name, kind=kind, description=description), user=user
+            )
             for name, kind, description in TOPICS
         }
         now = timezone.now()
@@ -207,52 +210,60 @@ class Command(BaseCommand):
         for index, spec in enumerate(ARTICLES):
             hero = None
             if spec["credit"]:
-                hero = Image.objects.create(
-                    file=demo_picture(index),
-                    alt_text=f"Illustration for “{spec['title']}”: hills above open water",
-                    caption=spec["dek"],
-                    credit=spec["credit"][0],
-                    credit_url=spec["credit"][1],
-                    licence="All rights reserved",
+                hero = services.save_image(
+                    image=Image(
+                        file=demo_picture(index),
+                        alt_text=f"Illustration for “{spec['title']}”: hills above open water",
+                        caption=spec["dek"],
+                        credit=spec["credit"][0],
+                        credit_url=spec["credit"][1],
+                        licence="All rights reserved",
+                    ),
+                    user=user,
                 )
-            article = Article.objects.create(
-                title=spec["title"],
-                dek=spec["dek"],
-                summary=spec["paragraphs"][0],
-                body="".join(f"<p>{paragraph}</p>" for paragraph in spec["paragraphs"]),
-                article_type=spec["type"],
-                hero_image=hero,
-                status=Article.Status.PUBLISHED,
-                published_at=now - timedelta(days=spec["days_ago"]),
-                import_key=f"demo:{index}",
-            )
-            update_change_reason(article, "Demo content")
-            for order, author_index in enumerate(spec["authors"]):
-                ArticleAuthor.objects.create(
-                    article=article, author=authors[author_index], order=order
-                )
-            for name in spec["topics"]:
-                ArticleTopic.objects.create(article=article, topic=topics[name])
-            Source.objects.create(
-                article=article,
-                order=1,
-                title=f"Background statistics for {spec['title'].lower()}",
-                url="https://example.org/statistics",
-                publisher="Regional Statistics Office",
-                published_on=date(2024, 5, 1),
-                accessed_on=date(2025, 1, 15),
+            source = {
+                "order": 1,
+                "title": f"Background statistics for {spec['title'].lower()}",
+                "url": "https://example.org/statistics",
+                "publisher": "Regional Statistics Office",
+                "published_on": date(2024, 5, 1),
+                "accessed_on": date(2025, 1, 15),
+            }
+            article = services.create_article(
+                user=user,
+                fields={
+                    "title": spec["title"],
+                    "dek": spec["dek"],
+                    "summary": spec["paragraphs"][0],
+                    "body": "".join(f"<p>{paragraph}</p>" for paragraph in spec["paragraphs"]),
+                    "article_type": spec["type"],
+                    "hero_image": hero,
+                    "status": Article.Status.PUBLISHED,
+                    "published_at": now - timedelta(days=spec["days_ago"]),
+                    "import_key": f"demo:{index}",
+                },
+                inlines={
+                    "authors": [
+                        {"author": authors[author_index], "order": order}
+                        for order, author_index in enumerate(spec["authors"])
+                    ],
+                    "topics": [{"topic": topics[name]} for name in spec["topics"]],
+                    "sources": [source],
+                },
             )
             articles.append(article)
+        links = {}
         for order, (source, target) in enumerate(RELATED):
-            RelatedLink.objects.create(
-                from_article=articles[source], to_article=articles[target], order=order
-            )
-        for article in articles:
-            refresh_suggestions(article=article)
-        Article.objects.create(
-            title="Draft: Notes on the Next Ministerial Meeting",
-            body="<p>Not ready for readers.</p>",
-            import_key="demo:draft",
+            links.setdefault(source, []).append({"to_article": articles[target], "order": order})
+        for source, rows in links.items():
+            services.replace_inline_rows(articles[source], "related", rows)
+        services.create_article(
+            user=user,
+            fields={
+                "title": "Draft: Notes on the Next Ministerial Meeting",
+                "body": "<p>Not ready for readers.</p>",
+                "import_key": "demo:draft",
+            },
         )
         self.stdout.write(self.style.SUCCESS(f"Created {len(articles)} demo articles and a draft."))
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from articles.models import Article
-from related.services import FeatureCache, rebuild_article_suggestions
+from related.services import rebuild_all_suggestions
 
 
 class Command(BaseCommand):
@@ -16,22 +16,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, chunk_size, **options):
-        total = Article.objects.count()
-        ids = Article.objects.order_by("pk").values_list("pk", flat=True)
-        progress = ProgressBar(self.stdout, total)
-        cache = FeatureCache()  # bounded: it forgets old entries past its size
-        done = 0
-        last_pk = 0
-        while True:
-            # Keyset pagination: one bounded chunk of ids in memory at a time.
-            chunk = list(ids.filter(pk__gt=last_pk)[:chunk_size])
-            if not chunk:
-                break
-            for article in Article.objects.filter(pk__in=chunk).order_by("pk"):
-                rebuild_article_suggestions(article=article, cache=cache)
-                done += 1
-                progress.update(done)
-            last_pk = chunk[-1]
+        progress = ProgressBar(self.stdout, Article.objects.count())
+        done = rebuild_all_suggestions(chunk_size=chunk_size, progress=progress.update)
         progress.finish()
         self.stdout.write(self.style.SUCCESS(f"Rebuilt suggestions for {done} articles."))
 

@@ -1,0 +1,114 @@
+"""Services for what articles show: authors, topics, images, and old addresses.
+
+A change to an author, topic or image that a published (or scheduled) article shows is a
+change of that article for readers and partners: the unit of work logs it for the object and
+gives each such article an `updated` event (`Unit.object_changed`).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
+from ..models import Article, Author, ContentChange, Image, Topic
+from ..policy import policy
+from .writing import writing
+
+Subject = ContentChange.Subject
+
+
+def _check(user, obj, action):
+    if not policy.may_change(user, obj, action):
+        raise PermissionDenied(f"You may not {action} this {obj._meta.verbose_name}.")
+
+
+def _lock(obj):
+    """Lock the row of an existing object (first in the lock order, before any article)."""
+    type(obj)._default_manager.select_for_update(no_key=True).filter(pk=obj.pk).first()
+
+
+def articles_showing_author(author):
+    return Article.objects.filter(article_authors__author=author)
+
+
+def articles_showing_topic(topic):
+    return Article.objects.filter(article_topics__topic=topic)
+
+
+def articles_showing_image(image):
+    return Article.objects.filter(Q(hero_image=image) | Q(article_authors__author__photo=image))
+
+
+SHOWING = {
+    Author: (Subject.AUTHOR, articles_showing_author),
+    Topic: (Subject.TOPIC, articles_showing_topic),
+    Image: (Subject.IMAGE, articles_showing_image),
+}
+
+
+def save_object(*, obj, user, reason=""):
+    """Create or change an author, topic or image (`obj`, with its new values set)."""
+    subject, showing = SHOWING[type(obj)]
+    with writing(user=user, reason=reason) as unit:
+        existed = obj.pk is not None
+        _check(user, obj, "change" if existed else "add")
+        if existed:
+            _lock(obj)
+        obj.save()
+        if existed:
+            unit.object_changed(subject, obj, showing(obj))
+    return obj
+
+
+def save_author(*, author, user, reason=""):
+    return save_object(obj=author, user=user, reason=reason)
+
+
+def save_topic(*, topic, user, reason=""):
+    return save_object(obj=topic, user=user, reason=reason)
+
+
+def save_image(*, image, user, reason=""):
+    return save_object(obj=image, user=user, reason=reason)
+
+
+def delete_object(*, obj, user, reason=""):
+    """Delete an author, topic or image. Articles that lose it (a topic, a hero image) are
+    revised; an author still named in a byline cannot be deleted (ProtectedError)."""
+    subject, showing = SHOWING[type(obj)]
+    with writing(user=user, reason=reason or "Deleted") as unit:
+        _check(user, obj, "delete")
+        _lock(obj)
+        affected = unit.lock(list(showing(obj).order_by("pk").values_list("pk", flat=True)))
+        unit.subjects.append((subject, obj.pk, ContentChange.Audience.PUBLIC))
+        obj.delete()
+        for article in affected.values():
+            article.refresh_from_db()
+            unit.touch(article, shows_change=True)
+
+
+def save_legacy_path(*, legacy_path, user):
+    with writing(user=user) as unit:
+        _check(user, legacy_path, "change" if legacy_path.pk else "add")
+        legacy_path.save()
+        unit.subjects.append((Subject.SITE, legacy_path.pk, ContentChange.Audience.PUBLIC))
+    return legacy_path
+
+
+def delete_legacy_path(*, legacy_path, user):
+    with writing(user=user) as unit:
+        _check(user, legacy_path, "delete")
+        unit.subjects.append((Subject.SITE, legacy_path.pk, ContentChange.Audience.PUBLIC))
+        legacy_path.delete()
+
+
+__all__ = [
+    "articles_showing_author",
+    "articles_showing_image",
+    "articles_showing_topic",
+    "delete_legacy_path",
+    "delete_object",
+    "save_author",
+    "save_image",
+    "save_legacy_path",
+    "save_object",
+    "save_topic",
+]

@@ -1,0 +1,27 @@
+"""The project's wiring: connects the apps to the infrastructure (caches) they must not know."""
+
+from django.apps import AppConfig
+from django.db import transaction
+
+from articles import hooks
+
+from . import caching
+
+
+def retire_cached_responses(summary):
+    """After the commit of a change readers can see, every cached answer is stale."""
+    if summary.events:
+        transaction.on_commit(caching.invalidate_content)
+
+
+class SiteConfig(AppConfig):
+    name = "cpc_site"
+    label = "cpc_site"
+    verbose_name = "Site"
+
+    def ready(self):
+        # Models are importable only once the app registry is ready.
+        from articles.changes import next_scheduled_publication  # noqa: PLC0415
+
+        caching.next_scheduled_change = next_scheduled_publication
+        hooks.on_write(retire_cached_responses)
