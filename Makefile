@@ -21,7 +21,9 @@ run: install
 	@echo "  Admin: http://127.0.0.1:8000/admin/  (demo editor: demo / demo-password-only-for-dev)"
 	@echo "  API:   http://127.0.0.1:8000/api/v1/"
 	@echo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@# The background worker (suggestions, scheduled publications, fan-out) runs beside the
+	@# web server and stops with it.
+	@trap 'kill 0' EXIT INT TERM; $(PY) manage.py worker & $(PY) manage.py runserver 127.0.0.1:8000
 
 lint: install
 	$(VENV)/bin/ruff check .

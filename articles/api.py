@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.paginator import InvalidPage
 from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -134,6 +134,7 @@ class PartnerAPIMixin:
     pagination_class = PagePagination
     list_params = PAGE_PARAMS
     detail_params = frozenset()
+    last_change = None
 
     @property
     def partner_key(self):
@@ -159,11 +160,29 @@ class PartnerAPIMixin:
                 patch_cache_control(response, private=True, max_age=0, must_revalidate=True)
             else:
                 patch_cache_control(response, **self.public_cache_control())
-            # The last change this client could see, from the change log (articles.changes).
-            last_modified = changes.last_change(changes.audiences_for(self.partner_key))
+            # The last change this client could see, from the change log (articles.changes):
+            # annotated onto the rows the view read, else read on its own.
+            moment = self.last_change
+            if moment is None:
+                moment = changes.last_change(self.audiences())
+            last_modified = changes.http_last_modified(moment)
             if last_modified is not None:
-                response.headers["Last-Modified"] = http_date(last_modified.timestamp())
+                response.headers["Last-Modified"] = last_modified
         return response
+
+    def audiences(self):
+        return changes.audiences_for(self.partner_key)
+
+    def with_last_change(self, queryset):
+        """`queryset` with the moment of the last change this client could see on each row."""
+        return queryset.annotate(
+            last_change=changes.last_change_expression(self.audiences(), timezone.now())
+        )
+
+    def remember_last_change(self, rows):
+        rows = list(rows)
+        if rows and hasattr(rows[0], "last_change"):
+            self.last_change = rows[0].last_change
 
     def public_cache_control(self):
         return {"public": True, "max_age": settings.API_CACHE_MAX_AGE}
@@ -208,7 +227,7 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
     required_scope = None
 
     def get_queryset(self):
-        articles = articles_visible_to(self.partner_key)
+        articles = self.with_last_change(articles_visible_to(self.partner_key))
         if self.action == "retrieve":
             return articles.for_detail()
         if self.action == "list":
@@ -251,6 +270,7 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         self.selected_fields()  # refuse a bad selection before any query
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
+        self.remember_last_change(page)
         items = cached_items(
             request,
             "api-article",
@@ -267,6 +287,7 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         self.selected_fields()
         article = self.get_object()
+        self.remember_last_change([article])
         return Response(self.get_serializer(article).data)
 
     @extend_schema(
@@ -285,6 +306,7 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
     )
     def revisions(self, request, slug=None):
         article = self.get_object()
+        self.remember_last_change([article])
         page = self.paginate_queryset(published_revisions(article))
         return self.get_paginated_response(RevisionSerializer(page, many=True).data)
 
@@ -297,7 +319,7 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         if self.action == "retrieve":
             queryset = self.get_queryset()
         else:
-            queryset = articles_visible_to(self.partner_key)
+            queryset = self.with_last_change(articles_visible_to(self.partner_key))
         return get_object_or_404(queryset, slug=self.kwargs["slug"])
 
 
@@ -305,12 +327,18 @@ class _ProfileViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]+"
 
+    def get_queryset(self):
+        return self.with_last_change(self.queryset)
+
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        self.remember_last_change(page)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(self.get_serializer(self.get_object()).data)
+        item = self.get_object()
+        self.remember_last_change([item])
+        return Response(self.get_serializer(item).data)
 
 
 @extend_schema_view(
@@ -410,8 +438,10 @@ class ChangeFeedViewSet(PartnerAPIMixin, viewsets.GenericViewSet):
                 raise InvalidParameters([("since", str(error))]) from None
         limit = _positive_int(request, "limit", default=100, maximum=CHANGES_LIMIT_MAX)
         services.publish_due_articles()  # scheduled articles that came due get their event
-        audiences = changes.audiences_for(self.partner_key)
-        events, has_more = changes.article_events(since=since, limit=limit, audiences=audiences)
+        events, has_more = changes.article_events(
+            since=since, limit=limit, audiences=self.audiences(), annotate=self.with_last_change
+        )
+        self.remember_last_change(events)
         next_cursor = (changes.cursor_of(events[-1]) if events else since).encode()
         next_url = request.build_absolute_uri(request.path) + f"?since={next_cursor}"
         return Response(

@@ -1,5 +1,7 @@
 """The editorial roles and what each may do; applied by data migrations."""
 
+from django.contrib.auth.management import create_permissions
+
 
 def crud(model, app="articles", actions=("add", "change", "delete", "view")):
     return [f"{app}.{action}_{model}" for action in actions]
@@ -41,8 +43,6 @@ ROLE_PERMISSIONS = {"Contributor": CONTRIBUTOR, "Editor": EDITOR, "Publisher": P
 
 def sync_roles(apps):
     """Create the role groups and give each exactly its permissions."""
-    from django.contrib.auth.management import create_permissions
-
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)

@@ -18,7 +18,7 @@ from django.contrib.postgres.search import (
     SearchRank,
     SearchVectorField,
 )
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -271,3 +271,18 @@ def _search_fallback(queryset, query):
     return queryset.annotate(search_rank=rank, search_snippet=snippet).order_by(
         "-search_rank", "-published_at", "-pk"
     )
+
+
+def refresh_search_vectors(article_ids):
+    """Recompute the stored vectors of these articles (an author they name was renamed). The
+    caller holds their row locks, in the write path's lock order (`articles.services`)."""
+    if connection.vendor != "postgresql" or not article_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Article._meta.db_table} "
+            "SET search_vector = articles_search_document(title, dek, summary, body, id), "
+            "search_head = articles_search_head_document(title, dek, summary, id) "
+            "WHERE id = ANY(%s)",
+            [sorted(article_ids)],
+        )

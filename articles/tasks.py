@@ -19,6 +19,7 @@ from django_tasks import task
 from . import changes, hooks, services
 from .models import Article, Author, ContentChange, Image, Topic
 from .revisions import system_user
+from .search import refresh_search_vectors
 
 BATCH = 500
 Subject = ContentChange.Subject
@@ -44,16 +45,25 @@ def _not_told_since(queryset, since):
 def _touch_in_batches(candidates, *, reason):
     """Give each candidate article an `updated` event, BATCH per transaction."""
     done = 0
-    while True:
-        ids = list(candidates[:BATCH])
-        if not ids:
-            return done
+    while ids := list(candidates[:BATCH]):
         with services.writing(user=system_user(), reason=reason) as unit:
             for article in unit.lock(ids).values():
                 unit.touch(article, shows_change=True)
         done += len(ids)
         if len(ids) < BATCH:
-            return done
+            break
+    return done
+
+
+def _refresh_search_in_batches(articles):
+    """Recompute the search vectors of these articles (an author's new name), in id order."""
+    last = 0
+    while ids := list(
+        articles.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:BATCH]
+    ):
+        with services.writing(user=system_user()) as unit:
+            refresh_search_vectors(list(unit.lock(ids)))
+        last = ids[-1]
 
 
 @task()
@@ -61,6 +71,8 @@ def fan_out_change(subject: str, object_id: int, since: str) -> int:
     obj = MODELS[subject]._default_manager.filter(pk=object_id).first()
     if obj is None:
         return 0
+    if subject == Subject.AUTHOR:
+        _refresh_search_in_batches(services.articles_showing_author(obj))
     candidates = _not_told_since(SHOWING[subject](obj), datetime.fromisoformat(since))
     return _touch_in_batches(candidates, reason=f"{obj._meta.verbose_name} changed")
 

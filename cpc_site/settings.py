@@ -291,8 +291,6 @@ REST_FRAMEWORK = {
 API_PAGE_SIZE = 20
 API_PAGE_SIZE_MAX = 100
 API_CACHE_MAX_AGE = int(os.environ.get("API_CACHE_MAX_AGE", "60"))
-# Change-feed events newer than this many seconds wait, so a slow commit is never skipped.
-API_CHANGES_SETTLE_SECONDS = float(os.environ.get("API_CHANGES_SETTLE_SECONDS", "2"))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SITE_NAME} partner API",

@@ -2,6 +2,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 
 CHROMIUM = "/usr/bin/chromium"
@@ -11,9 +12,11 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 @pytest.fixture(autouse=True)
 def isolated_media_and_cache(settings, tmp_path):
-    """Uploads go to a temporary folder and every test starts with an empty cache."""
+    """Uploads go to a temporary folder and every test starts with an empty cache (and no
+    content types remembered from a database that a committing test flushed)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
+    ContentType.objects.clear_cache()
     yield
     cache.clear()
 

@@ -4,6 +4,7 @@ import itertools
 from datetime import timedelta
 from io import BytesIO
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,8 +12,9 @@ from django.utils import timezone
 from PIL import Image as PILImage
 
 from articles import services
-from articles.models import Article, Author, Image, Topic
+from articles.models import Article, Author, Image, PublicCorrection, Topic
 from articles.revisions import system_user
+from articles.roles import sync_roles
 from related.models import RelatedLink
 
 _sequence = itertools.count(1)
@@ -101,8 +103,15 @@ def make_user(username=None, *, role=None, superuser=False, password="pw-for-tes
         is_superuser=superuser,
     )
     if role:
-        user.groups.add(Group.objects.get(name=role))
+        user.groups.add(role_group(role))
     return user
+
+
+def role_group(name):
+    """The role's group (tests that commit and flush the database lose the migration's)."""
+    if not Group.objects.filter(name=name).exists():
+        sync_roles(apps)
+    return Group.objects.get(name=name)
 
 
 def edit(article, *, user=None, reason="", **fields):
@@ -123,3 +132,19 @@ def edit(article, *, user=None, reason="", **fields):
 
 def delete(article, *, user=None):
     services.delete_article(article=article, user=user or system_user())
+
+
+def change(obj, *, user=None, **fields):
+    """Change an author, topic or image as an editor would in the admin."""
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    return services.save_object(obj=obj, user=user or system_user())
+
+
+def make_correction(article, note="A fix.", **fields):
+    """A public correction notice on an article (as a revision of it)."""
+    with services.writing(user=system_user()) as unit:
+        correction = PublicCorrection(article=article, note=note, **fields)
+        correction.save()
+        unit.touch(unit.lock_one(article.pk))
+    return correction

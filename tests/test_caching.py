@@ -15,9 +15,10 @@ from django.utils import timezone
 from articles.models import Article
 from cpc_site.caching import invalidate_content
 from tests.admin_forms import admin_form_data
-from tests.factories import link, make_article, make_author, make_draft, make_image
+from tests.factories import change, link, make_article, make_author, make_draft, make_image
 
-pytestmark = pytest.mark.django_db
+# Caches are retired after the commit of a change: these tests commit, as production does.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
@@ -143,8 +144,7 @@ def test_a_new_author_name_reaches_the_cached_article_page(client):
     article = make_article(authors=[author])
     assert "Leyla Mammadova" in warm(client, article.get_absolute_url()).content.decode()
 
-    author.name = "Leyla Mammadova-Aliyeva"
-    author.save()
+    change(author, name="Leyla Mammadova-Aliyeva")
 
     assert "Leyla Mammadova-Aliyeva" in client.get(article.get_absolute_url()).content.decode()
 
@@ -290,8 +290,7 @@ def test_cached_fragments_follow_edits_and_scheduled_publication(client, fragmen
     first = warm(client, article.get_absolute_url()).content.decode()
     assert "Linked and scheduled" not in first
 
-    author.name = "Nargiz Hasanli-Guliyeva"
-    author.save()
+    change(author, name="Nargiz Hasanli-Guliyeva")
     assert "Nargiz Hasanli-Guliyeva" in client.get(article.get_absolute_url()).content.decode()
 
     with mock.patch("django.utils.timezone.now", return_value=now + timedelta(seconds=61)):
@@ -342,8 +341,7 @@ def test_cached_article_cards_follow_an_author_rename_on_every_list(client, frag
     for url in lists:
         assert "Leyla Mammadova" in warm(client, url).content.decode()
 
-    author.name = "Leyla Mammadova-Aliyeva"
-    author.save()
+    change(author, name="Leyla Mammadova-Aliyeva")
 
     for url in lists:
         assert "Leyla Mammadova-Aliyeva" in client.get(url).content.decode(), url

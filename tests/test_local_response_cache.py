@@ -30,9 +30,10 @@ from cpc_site.caching import (
 )
 from partners.models import PartnerKey
 from tests.admin_forms import admin_form_data
-from tests.factories import make_article, make_author
+from tests.factories import edit, make_article, make_author
 
-pytestmark = pytest.mark.django_db
+# Caches are retired after the commit of a change: these tests commit, as production does.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # A database of its own, away from development (0) and the benchmark (7). Pub/sub channels
 # ignore the database number; the key prefix in their names keeps tests apart.
@@ -301,8 +302,7 @@ def test_an_unpublished_article_is_never_served_from_the_local_copy(client):
     local_hit(client, url)
     local_hit(client, reverse("articles:home"))
 
-    article.status = Article.Status.DRAFT
-    article.save()
+    edit(article, status=Article.Status.DRAFT)
 
     assert client.get(url).status_code == 404
     assert "Soon withdrawn" not in client.get(reverse("articles:home")).content.decode()

@@ -17,6 +17,8 @@ from articles import services
 from articles.models import Article
 from tests.api.conftest import auth, make_key
 from tests.factories import (
+    delete,
+    edit,
     link,
     make_article,
     make_author,
@@ -26,7 +28,8 @@ from tests.factories import (
     make_user,
 )
 
-pytestmark = pytest.mark.django_db
+# Caches are retired after the commit of a change: these tests commit, as production does.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SECRET_TITLE = "Quarantined zebra analysis"
 
@@ -36,7 +39,6 @@ def caches_on(request, response_cache_off, settings):
     """Every scenario runs with both caches on, with fragments only, and with none."""
     settings.RESPONSE_CACHE_SECONDS = 600 if request.param == "page-cache" else 0
     settings.FRAGMENT_CACHE_SECONDS = 0 if request.param == "no-cache" else 600
-    settings.API_CHANGES_SETTLE_SECONDS = 0
     return request.param
 
 
@@ -193,7 +195,7 @@ def test_a_draft_and_an_article_in_review_are_404_on_their_page_and_api(client, 
         for url in own_addresses(article):
             assert client.get(url).status_code == 404, url
         assert SECRET_TITLE not in client.get(reverse("articles:home")).content.decode()
-        article.delete()
+        delete(article)
 
 
 # --- 2. The embargo key's view never reaches anonymous readers or ordinary keys ---
@@ -248,8 +250,7 @@ def test_a_staff_preview_never_puts_its_banner_or_draft_state_into_public_pages(
     warm = client.get(article.get_absolute_url()).content.decode()
     assert "preview-banner" not in warm
 
-    article.title = "Edited title seen in preview"
-    article.save()
+    edit(article, title="Edited title seen in preview")
     preview = staff.get(reverse("articles:article-preview", args=[article.pk]))
     assert "preview-banner" in preview.content.decode()
     assert "no-store" in preview["Cache-Control"]
@@ -272,8 +273,7 @@ def test_a_previewed_draft_does_not_populate_what_the_public_sees_after_publishi
         assert client.get("/articles/zebra-draft/").status_code == 404
         assert client.get(reverse("articles:article-preview", args=[draft.pk])).status_code == 302
 
-    draft.title = "Final wording zebra"
-    draft.save()
+    edit(draft, title="Final wording zebra")
     services.publish_article(article=draft, user=publisher)
 
     public = client.get("/articles/zebra-draft/").content.decode()
@@ -312,7 +312,7 @@ def test_if_modified_since_never_confirms_a_list_that_still_shows_a_withdrawn_ar
     if how == "unpublish":
         services.unpublish_article(article=article, user=publisher)
     else:
-        article.delete()
+        delete(article)
 
     again = client.get(url, HTTP_IF_MODIFIED_SINCE=last_modified)
     assert again.status_code == 200, "a 304 would confirm the copy showing the withdrawn article"

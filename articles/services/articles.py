@@ -13,6 +13,7 @@ from simple_history.utils import bulk_create_with_history
 from .. import changes, revisions
 from ..models import Article, Image, LegacyPath, unique_slug
 from ..policy import NOT_ALLOWED, policy
+from .content import save_new_with_free_slug
 from .writing import latest_editor, writing
 
 Status = Article.Status
@@ -132,7 +133,7 @@ def create_article(*, user, article=None, fields=None, inlines=None, write_inlin
             article.published_at = timezone.now()
         if article.created_by_id is None and getattr(user, "pk", None):
             article.created_by = user
-        article.save()
+        save_new_with_free_slug(article)
         unit.adopt(article)
         if write_inlines is not None:
             write_inlines(article)

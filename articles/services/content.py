@@ -6,13 +6,32 @@ gives each such article an `updated` event (`Unit.object_changed`).
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from ..models import Article, Author, ContentChange, Image, Topic
 from ..policy import policy
+from ..search import refresh_search_vectors
 from .writing import writing
 
 Subject = ContentChange.Subject
+
+
+def save_new_with_free_slug(obj):
+    """Insert `obj`, whose slug is made from its name: when another transaction took the same
+    slug meanwhile (two editors adding "Lena Hartmann" at once), make the next free one."""
+    wanted = obj.slug
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                obj.save()
+            return obj
+        except IntegrityError:
+            taken = type(obj)._default_manager.filter(slug=obj.slug).exists()
+            if wanted or not taken:
+                raise
+            obj.slug = ""  # derived again, now seeing the other row
+    raise IntegrityError(f"No free address for “{obj}”.")
 
 
 def _check(user, obj, action):
@@ -42,6 +61,8 @@ SHOWING = {
     Topic: (Subject.TOPIC, articles_showing_topic),
     Image: (Subject.IMAGE, articles_showing_image),
 }
+# What articles derive from the object in the database (the search vectors hold author names).
+REFRESH = {Author: refresh_search_vectors}
 
 
 def save_object(*, obj, user, reason=""):
@@ -52,9 +73,11 @@ def save_object(*, obj, user, reason=""):
         _check(user, obj, "change" if existed else "add")
         if existed:
             _lock(obj)
-        obj.save()
+            obj.save()
+        else:
+            save_new_with_free_slug(obj)
         if existed:
-            unit.object_changed(subject, obj, showing(obj))
+            unit.object_changed(subject, obj, showing(obj), refresh=REFRESH.get(type(obj)))
     return obj
 
 

@@ -112,23 +112,26 @@ class Unit:
         self.touched.pop(article_id, None)
         self.deleted[article_id] = (article, state)
 
-    def object_changed(self, subject, obj, showing):
+    def object_changed(self, subject, obj, showing, *, refresh=None):
         """An author, topic or image changed: readers see it where a live (or scheduled)
-        article shows it. `showing`: queryset of the articles that show it."""
-        visible = showing.filter(status=Article.Status.PUBLISHED)
-        if not visible.exists():
+        article shows it. `showing`: queryset of the articles that show it. `refresh`: called
+        with the ids of those articles locked here (drafts too), to update what they derive
+        from `obj` (the search vectors derive from author names)."""
+        published = showing.filter(status=Article.Status.PUBLISHED)
+        if published.exists():
+            live = published.filter(pk__in=showing.published()).exists()
+            self.subjects.append((subject, obj.pk, Audience.PUBLIC if live else Audience.EMBARGO))
+        reach = showing if refresh is not None else published
+        ids = list(reach.order_by("pk").values_list("pk", flat=True).distinct()[:FAN_OUT_INLINE])
+        if not ids:
             return
-        audience = (
-            Audience.PUBLIC
-            if visible.filter(pk__in=showing.published()).exists()
-            else (Audience.EMBARGO)
-        )
-        self.subjects.append((subject, obj.pk, audience))
         since = timezone.now()
-        ids = list(visible.order_by("pk").values_list("pk", flat=True).distinct()[:FAN_OUT_INLINE])
         locked = self.lock(ids, skip_locked=True)
+        if refresh is not None:
+            refresh(list(locked))
         for article in locked.values():
-            self.touch(article, shows_change=True)
+            if article.status == Article.Status.PUBLISHED:
+                self.touch(article, shows_change=True)
         if len(locked) < len(ids) or len(ids) == FAN_OUT_INLINE:
             self.deferred_fan_out.append((subject, obj.pk, since))
 

@@ -7,7 +7,6 @@ from partners.models import PartnerKey
 @pytest.fixture(autouse=True)
 def api_settings(settings):
     """The change feed shows events at once in tests; throttles stay out of the way."""
-    settings.API_CHANGES_SETTLE_SECONDS = 0
     return settings
 
 

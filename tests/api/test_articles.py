@@ -1,17 +1,27 @@
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.utils import timezone
 
-from articles.models import Article, PublicCorrection
-from tests.factories import link, make_article, make_author, make_draft, make_image, make_topic
+from articles.models import Article, ContentChange
+from tests.factories import (
+    change,
+    link,
+    make_article,
+    make_author,
+    make_correction,
+    make_draft,
+    make_image,
+    make_topic,
+)
 
 pytestmark = pytest.mark.django_db
 
 LIST_FIELDS = {
     "id", "slug", "title", "dek", "summary", "type", "url", "api_url", "canonical_url",
-    "licence", "published_at", "updated_at", "reading_time", "authors", "topics",
-    "hero_image", "embargoed_until",
+    "licence", "published_at", "updated_at", "modified_at", "reading_time", "authors",
+    "topics", "hero_image", "embargoed_until",
 }  # fmt: skip
 DETAIL_FIELDS = LIST_FIELDS | {
     "body", "body_text", "sources", "related", "corrections", "citation",
@@ -48,7 +58,7 @@ def test_detail_adds_body_text_sources_related_corrections_and_citation(api):
     other = make_article(title="The other one", summary="Other summary.")
     link(article, other)
     link(article, make_draft())  # a draft never appears, not even as a related article
-    PublicCorrection.objects.create(article=article, note="Corrected a date.")
+    make_correction(article, note="Corrected a date.")
     data = api.get(f"/api/v1/articles/{article.slug}/").json()
     assert set(data) == DETAIL_FIELDS
     assert data["body"].startswith("<p>First paragraph")
@@ -106,9 +116,29 @@ def test_filter_by_publication_window_and_update_time(api):
     assert slugs(api.get(f"/api/v1/articles/?published_before={day}")) == [old.slug]
     stamp = (now - timedelta(days=5)).strftime("%Y-%m-%dT%H:%M:%S%z").replace("+0000", "Z")
     assert slugs(api.get(f"/api/v1/articles/?published_after={stamp}")) == [new.slug]
-    Article.objects.filter(pk=old.pk).update(updated_at=now - timedelta(days=3))
+    # updated_since reads the change log by commit time.
+    ContentChange.objects.update(committed_at=now - timedelta(days=3))
+    ContentChange.objects.filter(object_id=new.pk).update(committed_at=now)
     since = (now - timedelta(hours=1)).isoformat().replace("+00:00", "Z")
     assert slugs(api.get(f"/api/v1/articles/?updated_since={since}")) == [new.slug]
+
+
+def test_updated_since_catches_a_scheduled_publication_and_a_renamed_author(api):
+    now = timezone.now()
+    author = make_author(name="Ana Kova")
+    quiet = make_article(published_at=now - timedelta(days=9))
+    bylined = make_article(published_at=now - timedelta(days=8), authors=[author])
+    due = make_article(published_at=now + timedelta(seconds=30))
+    ContentChange.objects.update(committed_at=now - timedelta(days=3))
+    since = (now - timedelta(minutes=1)).isoformat().replace("+00:00", "Z")
+    assert slugs(api.get(f"/api/v1/articles/?updated_since={since}")) == []
+
+    change(author, name="Ana Kova-Lind")  # its log rows are not stamped yet: they count as now
+    later = now + timedelta(minutes=1)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        found = slugs(api.get(f"/api/v1/articles/?updated_since={since}"))
+    assert sorted(found) == sorted([due.slug, bylined.slug])
+    assert quiet.slug not in found
 
 
 def test_search_uses_the_site_search(api):
@@ -203,7 +233,9 @@ def test_cors_is_open_for_get(api):
 
 def test_head_answers_like_get_without_a_body(api):
     make_article()
+    ContentChange.objects.update(committed_at=timezone.now() - timedelta(seconds=2))
     response = api.head("/api/v1/articles/")
+    get = api.get("/api/v1/articles/")
     assert response.status_code == 200
     assert response.content == b""
-    assert response["Last-Modified"]
+    assert response["Last-Modified"] == get["Last-Modified"]

@@ -1,23 +1,43 @@
 """ETag, Last-Modified and 304s, so partners re-download only what changed."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_http_date
 
-from articles.models import Article
+from articles import services
+from articles.models import Article, ContentChange
 from tests.api.conftest import auth, make_key
-from tests.factories import make_article, make_author, make_topic
+from tests.factories import edit, make_article, make_author, make_topic
 
-pytestmark = pytest.mark.django_db
+# Caches are retired after the commit of a change: these tests commit, as production does.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 URLS = ["/api/v1/articles/", "/api/v1/articles/{slug}/", "/api/v1/authors/", "/api/v1/topics/"]
 
 
+def settle():
+    """As if the last changes were made two seconds ago: a Last-Modified header names a
+    whole second, and only once that second is over (see articles.changes)."""
+    ContentChange.objects.update(committed_at=timezone.now() - timedelta(seconds=2))
+
+
 @pytest.fixture
 def article():
-    return make_article(authors=[make_author()], topics=[make_topic()])
+    article = make_article(authors=[make_author()], topics=[make_topic()])
+    settle()
+    return article
+
+
+def test_no_last_modified_until_the_second_of_the_last_change_is_over(api, article):
+    make_article()
+    assert "Last-Modified" not in api.get("/api/v1/articles/")
+    time.sleep(1.1)
+    assert "Last-Modified" in api.get("/api/v1/articles/")
 
 
 @pytest.mark.parametrize("url", [*URLS, "/api/v1/changes/"])
@@ -41,22 +61,61 @@ def test_if_modified_since_is_304_until_the_content_changes(api, article, url):
     assert api.get(url, HTTP_IF_MODIFIED_SINCE=earlier).status_code == 200
 
 
-def test_last_modified_is_the_newest_update_shown(api):
-    older = make_article()
-    newer = make_article()
-    stamp = timezone.now() - timedelta(days=2)
-    Article.objects.filter(pk=older.pk).update(updated_at=stamp)
-    Article.objects.filter(pk=newer.pk).update(updated_at=stamp + timedelta(hours=1))
-    response = api.get("/api/v1/articles/")
-    assert response["Last-Modified"] == http_date((stamp + timedelta(hours=1)).timestamp())
-    detail = api.get(f"/api/v1/articles/{older.slug}/")
-    assert detail["Last-Modified"] == http_date(stamp.timestamp())
+def test_last_modified_moves_with_every_change_readers_can_see_and_only_then(api, publisher):
+    live = make_article()
+    draft = make_article(status=Article.Status.DRAFT, published_at=None)
+    settle()
+    first = api.get(f"/api/v1/articles/{live.slug}/")
+    since = first["Last-Modified"]
+    assert api.get("/api/v1/articles/", HTTP_IF_MODIFIED_SINCE=since).status_code == 304
+
+    edit(draft, title="Nobody can see this yet")  # no reader-visible change
+    assert api.get("/api/v1/articles/", HTTP_IF_MODIFIED_SINCE=since).status_code == 304
+    assert (
+        api.get(f"/api/v1/articles/{live.slug}/", HTTP_IF_MODIFIED_SINCE=since).status_code == 304
+    )
+
+    services.unpublish_article(article=live, user=publisher)  # a withdrawal moves it too
+    assert api.get("/api/v1/articles/", HTTP_IF_MODIFIED_SINCE=since).status_code == 200
+    time.sleep(1.1)
+    assert parse_http_date(api.get("/api/v1/articles/")["Last-Modified"]) > parse_http_date(since)
+
+
+def test_a_slow_commit_never_lets_if_modified_since_confirm_an_old_copy(api):
+    """A change is dated by its commit, not by when its transaction wrote it: a copy taken
+    while the transaction was open (dated by a later, faster change) is not confirmed."""
+    slow, fast = make_article(title="Slow one"), make_article(title="Fast one")
+    settle()
+    written, release = threading.Event(), threading.Event()
+
+    def slow_edit():
+        with transaction.atomic():
+            edit(slow, title="Slow one, corrected")
+            written.set()
+            release.wait(10)
+        connection.close()
+
+    writer = threading.Thread(target=slow_edit)
+    writer.start()
+    written.wait(10)
+    time.sleep(1.1)
+    edit(fast, title="Fast one, corrected")  # commits while the slow edit is still open
+    time.sleep(1.1)
+    copy = api.get("/api/v1/articles/")
+    assert copy["Last-Modified"]
+    assert "Slow one, corrected" not in copy.content.decode()
+    time.sleep(1.1)
+    release.set()
+    writer.join()
+
+    again = api.get("/api/v1/articles/", HTTP_IF_MODIFIED_SINCE=copy["Last-Modified"])
+    assert again.status_code == 200
+    assert "Slow one, corrected" in again.content.decode()
 
 
 def test_an_edit_changes_the_etag(api, article):
     first = api.get(f"/api/v1/articles/{article.slug}/")
-    article.title = "A new title"
-    article.save()
+    edit(article, title="A new title")
     second = api.get(f"/api/v1/articles/{article.slug}/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert second.status_code == 200
     assert second["ETag"] != first["ETag"]

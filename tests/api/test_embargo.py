@@ -85,11 +85,18 @@ def test_nobody_else_sees_a_scheduled_article_anywhere(api, scheduled, who):
     }
 
 
-def test_the_change_feed_never_shows_embargoed_articles_even_to_embargo_keys(api, scheduled):
-    _, secret = make_key(embargo=True)
-    for headers in ({}, auth(secret)):
+def test_the_change_feed_tells_embargoed_articles_only_to_embargo_keys(api, scheduled):
+    _, ordinary = make_key()
+    for headers in ({}, auth(ordinary)):
         body = api.get("/api/v1/changes/", **headers).content.decode()
         assert scheduled.slug not in body
+    _, secret = make_key(embargo=True)
+    events = api.get("/api/v1/changes/", **auth(secret)).json()["events"]
+    embargoed = [e for e in events if e["id"] == scheduled.pk]
+    assert [e["event"] for e in embargoed] == ["embargoed"]
+    assert embargoed[0]["embargoed_until"].startswith(
+        scheduled.published_at.strftime("%Y-%m-%dT%H:%M")
+    )
 
 
 def test_once_due_an_embargoed_article_is_public_without_the_mark(api, scheduled):

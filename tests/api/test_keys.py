@@ -8,7 +8,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from partners.models import KeyUsage, PartnerKey
 from tests.api.conftest import assert_problem, auth, make_key
-from tests.factories import make_article, make_user
+from tests.factories import edit, make_article, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -53,8 +53,7 @@ def test_keyed_responses_are_private_and_anonymous_ones_public(api):
 
 def test_revisions_need_the_revisions_scope(api):
     article = make_article(title="First title")
-    article.title = "Second title"
-    article.save()
+    edit(article, title="Second title")
     url = f"/api/v1/articles/{article.slug}/revisions/"
     assert_problem(api.get(url), 401, "not_authenticated")
     assert_problem(api.get(url, **auth(make_key()[1])), 403, "scope_required")
@@ -68,9 +67,7 @@ def test_revisions_need_the_revisions_scope(api):
 
 def test_revision_notes_never_show_editor_email_addresses(api):
     article = make_article()
-    article.title = "Renamed"
-    article._change_reason = "Fixed per request of jane.doe@example.org"
-    article.save()
+    edit(article, title="Renamed", reason="Fixed per request of jane.doe@example.org")
     response = api.get(
         f"/api/v1/articles/{article.slug}/revisions/", **auth(make_key(revisions=True)[1])
     )

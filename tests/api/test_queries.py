@@ -2,9 +2,16 @@
 
 import pytest
 
-from articles.models import PublicCorrection
 from tests.api.conftest import auth, make_key
-from tests.factories import link, make_article, make_author, make_image, make_topic
+from tests.factories import (
+    edit,
+    link,
+    make_article,
+    make_author,
+    make_correction,
+    make_image,
+    make_topic,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +32,7 @@ def rich_articles():
         for other in articles:
             if other != article:
                 link(article, other, order=other.pk)
-        PublicCorrection.objects.create(article=article, note="A fix.")
+        make_correction(article, note="A fix.")
     return articles
 
 
@@ -85,8 +92,7 @@ def test_change_feed_queries_are_constant(api, rich_articles, django_assert_max_
 def test_revisions_queries_are_constant(api, rich_articles, django_assert_max_num_queries, edits):
     article = rich_articles[0]
     for n in range(edits):
-        article.title = f"Revision {n}"
-        article.save()
+        edit(article, title=f"Revision {n}")
     _, secret = make_key(revisions=True)
     with django_assert_max_num_queries(KEY_QUERIES + 4):
         response = api.get(f"/api/v1/articles/{article.slug}/revisions/", **auth(secret))

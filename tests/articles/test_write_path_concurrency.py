@@ -154,6 +154,15 @@ OPERATIONS = [publish, short_schedule, edit, rename, unpublish, delete, undelete
               rename_author, edit, publish]  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def unthrottled(settings):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "anon": "100000/minute"},
+    }
+
+
 def test_overlapping_writes_lose_no_event_and_never_deadlock():
     publisher = make_user("chief", role="Publisher")
     authors = [make_author() for _ in range(3)]
