@@ -3,7 +3,10 @@
 Every change to content goes through a service (see `articles.services`), which opens one
 transaction, checks permissions and the edited version, writes, and records exactly one
 revision and the change-log rows. A content model refuses `save()` and `delete()` anywhere
-else, so nothing can write content behind the services' back (a shell, a stray view, a test).
+else, so a shell, a stray view or a test cannot write content behind the services' back by
+accident. (Queryset writes — `update()`, bulk deletes, bulk inserts — are the services' own
+tools and are not checked here: code review keeps them inside `articles/services` and the
+importers' bulk path.)
 """
 
 from contextvars import ContextVar

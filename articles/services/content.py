@@ -20,6 +20,9 @@ Subject = ContentChange.Subject
 def save_new_with_free_slug(obj):
     """Insert `obj`, whose slug is made from its name: when another transaction took the same
     slug meanwhile (two editors adding "Lena Hartmann" at once), make the next free one."""
+    if not hasattr(obj, "slug"):
+        obj.save()
+        return obj
     wanted = obj.slug
     for _attempt in range(5):
         try:

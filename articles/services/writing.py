@@ -168,6 +168,15 @@ class Unit:
         """Write the article's revision if it changed (raising its version first)."""
         due = revision_due(article)
         if due is None:
+            if entry.correction:  # a notice about an earlier change: readers see it
+                latest = latest_revision(article.pk)
+                PublicCorrection(
+                    article=article,
+                    noted_at=now,
+                    note=entry.correction,
+                    history_id=latest.history_id if latest else None,
+                ).save()
+                entry.shows_change = True
             return None
         history_type, state = due
         article.version += 1

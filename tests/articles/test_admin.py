@@ -139,9 +139,11 @@ def test_renaming_a_published_slug_keeps_the_old_address(admin_client, client):
 
 def test_publish_action_publishes_and_schedules(admin_client):
     now_draft = make_draft(title="Publish now")
-    later = make_draft(title="Publish later")
-    later.published_at = timezone.now() + timedelta(days=3)
-    later.save()
+    later = make_article(
+        title="Publish later",
+        status=Article.Status.DRAFT,
+        published_at=timezone.now() + timedelta(days=3),
+    )
 
     admin_client.post(
         reverse("admin:articles_article_changelist"),

@@ -6,7 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image as PILImage
 
+from articles import services
 from articles.models import Image
+from articles.revisions import system_user
 from tests.factories import image_bytes, image_upload, make_image
 
 pytestmark = pytest.mark.django_db
@@ -52,8 +54,10 @@ def test_renditions_are_made_once_and_reused(settings):
     files_before = stored_files(settings)
 
     image.caption = "New caption"
-    image.save()
+    services.save_image(image=image, user=system_user())
 
+    image.refresh_from_db()
+    assert image.caption == "New caption"
     assert image.renditions == first
     assert stored_files(settings) == files_before
 

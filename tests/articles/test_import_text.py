@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from articles.models import Article, Author, Image
 from related.models import PendingRelatedLink, RelatedLink
-from tests.factories import image_bytes, make_article
+from tests.factories import image_bytes, make_article, make_author
 
 TEXT = Path(__file__).resolve().parent.parent / "data" / "import" / "text"
 AKTAU = TEXT / "port-of-aktau.txt"
@@ -57,7 +57,7 @@ def test_several_authors_on_one_line_or_on_several_lines_keep_their_order():
 
 
 def test_existing_authors_are_reused_by_name():
-    existing = Author.objects.create(name="Peter Wells", role="Senior Fellow")
+    existing = make_author(name="Peter Wells", role="Senior Fellow")
     run_import(AKTAU)
     assert Article.objects.get().ordered_authors[1] == existing
     assert Author.objects.count() == 2

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from articles.models import Article, Author, Image, LegacyPath, Topic
+from related.models import Suggestion
 from tests.factories import image_bytes
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "import"
@@ -297,36 +300,48 @@ def test_unknown_user_is_refused_before_anything_is_written():
     assert Article.objects.count() == 0
 
 
-def test_published_imports_refresh_related_suggestions(uploads, monkeypatch):
-    from related import services
-
-    refreshed = []
-    original = services.refresh_suggestions
-    monkeypatch.setattr(
-        services,
-        "refresh_suggestions",
-        lambda *, article: refreshed.append(article.slug) or original(article=article),
-    )
-    run_import(SITE_WXR, media_dir=str(uploads))
-    assert sorted(refreshed) == [
-        "ferries-freight-alat",
-        "grain-caspian-preview",
-        "tariffs-trans-caspian",
+def queued_jobs():
+    return [
+        (job.task_path, job.args_kwargs["args"])
+        for job in DBTaskResult.objects.filter(status=TaskResultStatus.READY).order_by(
+            "enqueued_at"
+        )
     ]
 
 
-def test_large_imports_leave_suggestions_to_one_rebuild_and_say_so(uploads, monkeypatch):
-    from articles import importers
-    from related import services
+PUBLISHED = ["ferries-freight-alat", "grain-caspian-preview", "tariffs-trans-caspian"]
 
-    refreshed = []
-    monkeypatch.setattr(importers, "SUGGESTION_REFRESH_LIMIT", 2)
-    monkeypatch.setattr(
-        services, "refresh_suggestions", lambda *, article: refreshed.append(article.slug)
+
+@pytest.mark.django_db(transaction=True)  # the jobs run after the import's commits
+def test_published_imports_refresh_related_suggestions(uploads, run_tasks):
+    run_import(SITE_WXR, media_dir=str(uploads))
+
+    published = sorted(Article.objects.filter(slug__in=PUBLISHED).values_list("pk", flat=True))
+    assert len(published) == 3
+    # One job for the whole import (its own writes queue none), for the published articles.
+    refreshes = [job for job in queued_jobs() if job[0].startswith("related.")]
+    assert refreshes == [("related.tasks.refresh_suggestions", [published])]
+    assert not Suggestion.objects.exists()
+
+    run_tasks()
+    assert set(Suggestion.objects.values_list("article_id", flat=True)) == set(published)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_large_imports_leave_suggestions_to_one_rebuild_job(uploads, monkeypatch, run_tasks):
+    from related import tasks
+
+    monkeypatch.setattr(tasks, "IMPORT_REFRESH_LIMIT", 2)
+    run_import(SITE_WXR, media_dir=str(uploads))
+
+    refreshes = [job for job in queued_jobs() if job[0].startswith("related.")]
+    assert refreshes == [("related.tasks.rebuild_all_suggestions", [])]
+
+    run_tasks()
+    # The rebuild covers every article, drafts included (for their preview).
+    assert set(Suggestion.objects.values_list("article_id", flat=True)) == set(
+        Article.objects.values_list("pk", flat=True)
     )
-    report = run_import(SITE_WXR, media_dir=str(uploads))
-    assert refreshed == []
-    assert "3 published articles were written: run `manage.py rebuild_suggestions`" in report
 
 
 def test_large_imports_show_a_progress_bar(tmp_path):

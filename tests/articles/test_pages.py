@@ -1,13 +1,23 @@
 import re
 from datetime import UTC, date, datetime, timedelta
+from unittest import mock
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from articles.models import Article, LegacyPath, PublicCorrection, Source
-from articles.services import remember_old_slug
-from tests.factories import link, make_article, make_author, make_draft, make_image, make_topic
+from articles import services
+from articles.models import Article, LegacyPath
+from articles.revisions import system_user
+from tests.factories import (
+    edit,
+    link,
+    make_article,
+    make_author,
+    make_draft,
+    make_image,
+    make_topic,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +45,22 @@ def assert_none_hidden(response):
     assert "Hidden" not in response.content.decode()
 
 
+def save(article, *, correction="", inlines=None, **fields):
+    """Save changed fields or inline rows as an editor would, with a public correction note."""
+    current = Article.objects.get(pk=article.pk)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    services.save_article(
+        article=current,
+        user=system_user(),
+        edited_version=current.version,
+        inlines=inlines,
+        correction=correction,
+    )
+    article.refresh_from_db()
+    return article
+
+
 def rich_article(n, **overrides):
     """An article with n authors (with photos), topics, sources, related links, corrections."""
     authors = [make_author(name=f"Writer{i} Family{i}", photo=make_image()) for i in range(n)]
@@ -49,7 +75,8 @@ def rich_article(n, **overrides):
     )
     for i in range(n):
         link(article, make_article(title=f"Linked piece {i}", topics=topics[:1]), order=i)
-        PublicCorrection.objects.create(article=article, note=f"Corrected figure {i}.")
+        save(article, summary=f"Corrected summary {i}.", correction=f"Corrected figure {i}.")
+    assert article.corrections.count() == n
     return article
 
 
@@ -116,23 +143,27 @@ def test_article_page_shows_everything_a_reader_needs(client, settings):
         title="The road to stability",
         slug="road",
         dek="What comes after the ceasefire",
-        body="<p>Tensions remain high this week.</p>",
+        body="<p>Tensions remained high last week.</p>",
         authors=[author_a, author_b],
         topics=[topic],
         hero_image=image,
         published_at=datetime(2024, 3, 5, 9, 0, tzinfo=UTC),
     )
-    Source.objects.create(
-        article=article, order=0, title="Ministry statement", url="https://example.org/ms"
-    )
-    Source.objects.create(article=article, order=1, title="UN briefing", publisher="UN")
+    sources = [
+        {"order": 0, "title": "Ministry statement", "url": "https://example.org/ms"},
+        {"order": 1, "title": "UN briefing", "publisher": "UN"},
+    ]
     other = make_article(title="ISKP’s resurgence", summary="Recruitment has intensified.")
     link(article, other)
-    PublicCorrection.objects.create(
-        article=article,
-        noted_at=datetime(2024, 3, 7, 12, 0, tzinfo=UTC),
-        note="An earlier version misstated the date of the meeting.",
-    )
+    with mock.patch(
+        "django.utils.timezone.now", return_value=datetime(2024, 3, 7, 12, 0, tzinfo=UTC)
+    ):
+        save(
+            article,
+            body="<p>Tensions remain high this week.</p>",
+            inlines={"sources": sources},
+            correction="An earlier version misstated the date of the meeting.",
+        )
     response = client.get("/articles/road/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -203,16 +234,17 @@ def test_related_block_never_shows_unpublished_articles(client):
 
 
 def test_previous_slug_redirects_permanently(client):
-    article = make_article(slug="new-address")
-    remember_old_slug(article=article, old_slug="old-address")
+    article = make_article(slug="old-address")
+    edit(article, slug="new-address")
     response = client.get("/articles/old-address/?utm=x")
     assert response.status_code == 301
     assert response["Location"] == "/articles/new-address/?utm=x"
 
 
 def test_previous_slug_of_a_draft_is_404(client):
-    draft = make_draft(slug="draft-now")
-    LegacyPath.objects.create(path="/articles/draft-before/", article=draft)
+    draft = make_draft(slug="draft-before")
+    edit(draft, slug="draft-now")
+    assert LegacyPath.objects.filter(path="/articles/draft-before/", article=draft).exists()
     assert client.get("/articles/draft-before/").status_code == 404
 
 
@@ -510,12 +542,12 @@ def test_dates_in_datetime_attributes_have_whole_seconds(client):
 
 def test_source_dates_render(client):
     article = make_article(slug="src")
-    Source.objects.create(
-        article=article,
-        title="Report",
-        publisher="World Bank",
-        published_on=date(2023, 4, 1),
-        accessed_on=date(2024, 2, 3),
-    )
+    source = {
+        "title": "Report",
+        "publisher": "World Bank",
+        "published_on": date(2023, 4, 1),
+        "accessed_on": date(2024, 2, 3),
+    }
+    save(article, inlines={"sources": [source]})
     html = client.get("/articles/src/").content.decode()
     assert "Report, World Bank, 1 April 2023. Accessed 3 February 2024." in html

@@ -1,10 +1,13 @@
 import pytest
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from articles.models import Article, Author, Image
+from articles.roles import sync_roles
 
-pytestmark = pytest.mark.django_db
+# seed_demo runs the worker once (suggestions are background work), which needs committed data.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_seed_demo_creates_published_content_and_is_idempotent(client):
@@ -27,6 +30,7 @@ def test_seed_demo_creates_published_content_and_is_idempotent(client):
 
 
 def test_demo_editor_only_exists_in_development(settings):
+    sync_roles(apps)  # the demo editor gets a role; a committing test before flushed them
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("seed_demo", "--with-demo-editor")

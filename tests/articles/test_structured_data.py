@@ -1,10 +1,12 @@
 import json
 import re
 from datetime import UTC, datetime
+from unittest import mock
 
 import pytest
 
-from articles.models import PublicCorrection, Source
+from articles import services
+from articles.revisions import system_user
 from tests.factories import make_article, make_author, make_image, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -49,17 +51,20 @@ def article():
         ),
         published_at=datetime(2024, 4, 1, 8, 0, tzinfo=UTC),
     )
-    Source.objects.create(
-        article=article,
-        title="Water report",
-        url="https://example.org/water",
-        publisher="World Bank",
-    )
-    PublicCorrection.objects.create(
-        article=article,
-        note="The dam height was corrected.",
-        noted_at=datetime(2024, 4, 3, tzinfo=UTC),
-    )
+    source = {
+        "title": "Water report",
+        "url": "https://example.org/water",
+        "publisher": "World Bank",
+    }
+    # Two days later an editor adds the source and notes the fix publicly.
+    with mock.patch("django.utils.timezone.now", return_value=datetime(2024, 4, 3, tzinfo=UTC)):
+        services.save_article(
+            article=article,
+            user=system_user(),
+            edited_version=article.version,
+            inlines={"sources": [source]},
+            correction="The dam height was corrected.",
+        )
     return article
 
 

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles.models import PublicCorrection, Source
+from articles import services
+from articles.revisions import system_user
 from tests.factories import link, make_article, make_author, make_draft, make_image, make_topic
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -25,7 +26,7 @@ def content():
         slug="drawing-the-line",
         dek="Delimitation is slow, technical and essential",
         summary="Border commissions meet monthly; their maps decide villages' futures.",
-        body="<p>The commissions have met eleven times this year.</p>"
+        body="<p>The commissions have met ten times this year.</p>"
         "<h2>Why maps matter</h2><p>Roads, pastures and water intakes cross the line.</p>",
         authors=[author, make_author(name="Lena Hartmann", slug="lena")],
         topics=[topic],
@@ -36,10 +37,18 @@ def content():
             credit_url="https://example.org/photo",
         ),
     )
-    Source.objects.create(
-        article=article, order=0, title="Commission communiqué", url="https://example.org/c"
+    article.body = article.body.replace("ten times", "eleven times")
+    services.save_article(
+        article=article,
+        user=system_user(),
+        edited_version=article.version,
+        inlines={
+            "sources": [
+                {"order": 0, "title": "Commission communiqué", "url": "https://example.org/c"}
+            ]
+        },
+        correction="The number of meetings was corrected.",
     )
-    PublicCorrection.objects.create(article=article, note="The number of meetings was corrected.")
     older = make_article(
         title="Pastures and water intakes along the border",
         slug="pastures",

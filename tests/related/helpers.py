@@ -2,6 +2,9 @@
 
 import re
 
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
 from related.services import refresh_suggestions
 
 
@@ -20,5 +23,11 @@ def block_kinds(response):
 
 
 def refresh_all(*articles):
-    for article in articles:
-        refresh_suggestions(article=article)
+    refresh_suggestions(article_ids=[article.pk for article in articles])
+
+
+def run_jobs(run_tasks):
+    """Run the queued jobs (as the worker does after a commit); none of them may fail."""
+    run_tasks()
+    failed = DBTaskResult.objects.filter(status=TaskResultStatus.FAILED)
+    assert not failed.exists(), list(failed.values_list("task_path", "exception_class_path"))

@@ -5,12 +5,13 @@ import pytest
 from django.urls import reverse
 
 from articles.models import Article
+from articles.services import changing_articles
 from related.models import HiddenSuggestion, RelatedLink, Suggestion
 from related.services import refresh_suggestions
 from tests.admin_forms import admin_form_data
 from tests.factories import link, make_article, make_draft, make_topic
 
-from .helpers import block_titles
+from .helpers import block_titles, run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def main(energy):
     article = make_article(title="Caspian gas pipeline exports", topics=[energy])
     make_article(title="Gas pipeline exports to Europe", topics=[energy])
     make_article(title="Gas prices", topics=[energy])
-    refresh_suggestions(article=article)
+    refresh_suggestions(article_ids=[article.pk])
     return article
 
 
@@ -119,7 +120,7 @@ def test_pinning_an_article_to_itself_is_refused(publisher_client, main):
     assert not RelatedLink.objects.exists()
 
 
-def test_admin_flags_curated_links_to_unpublished_articles(publisher_client, main):
+def test_admin_flags_curated_links_to_unpublished_articles(publisher_client, publisher, main):
     gone = make_draft(title="Withdrawn piece")
     link(main, gone)
     link(main, make_article(title="Live piece"), order=1)
@@ -131,7 +132,11 @@ def test_admin_flags_curated_links_to_unpublished_articles(publisher_client, mai
     html = publisher_client.get(change_url(main)).content.decode()
     assert "2 related links point to unpublished articles" in html
 
-    RelatedLink.objects.filter(from_article=main).exclude(to_article__title="Live piece").delete()
+    with changing_articles(articles=[main], user=publisher):
+        for dead in RelatedLink.objects.filter(from_article=main).exclude(
+            to_article__title="Live piece"
+        ):
+            dead.delete()
     html = publisher_client.get(change_url(main)).content.decode()
     assert "points to an unpublished" not in html
     assert "point to unpublished" not in html
@@ -186,39 +191,68 @@ def test_the_admin_refuses_a_duplicate_curated_link(publisher_client, main):
     assert RelatedLink.objects.filter(from_article=main).count() == 1
 
 
-def test_saving_an_article_in_the_admin_refreshes_its_suggestions(publisher_client, energy):
+@pytest.mark.django_db(transaction=True)
+def test_saving_an_article_in_the_admin_refreshes_its_suggestions(
+    publisher_client, energy, run_tasks
+):
     water = make_topic(name="Water")
-    article = make_article(title="Shoreline retreat", topics=[energy])
-    neighbour = make_article(title="Shoreline survey", topics=[water])
-    refresh_suggestions(article=article)
-    data = admin_form_data(
-        publisher_client, change_url(article), title="Shoreline retreat and drought"
+    article = make_article(
+        title="Shoreline retreat", dek="The coast moves.", summary="Beaches erode.", topics=[energy]
     )
-    publisher_client.post(change_url(article), data)
-    assert stored(article)[0] == neighbour.title
-    assert Suggestion.objects.filter(article=neighbour, suggested=article).exists()
+    other = make_article(
+        title="Gas prices", dek="Tariffs rose.", summary="Winter bills.", topics=[energy]
+    )
+    neighbour = make_article(
+        title="Sturgeon survey",
+        dek="Fish stocks counted.",
+        summary="Caviar quotas.",
+        topics=[water],
+    )
+    run_jobs(run_tasks)
+    assert stored(article) == [other.title, neighbour.title]
+    assert stored(neighbour) == [other.title, article.title]
+
+    data = admin_form_data(
+        publisher_client,
+        change_url(article),
+        title="Sturgeon survey results",
+        dek="Fish stocks counted again.",
+        summary="Caviar quotas.",
+    )
+    response = publisher_client.post(change_url(article), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    run_jobs(run_tasks)
+    assert stored(article) == [neighbour.title, other.title]
+    assert stored(neighbour) == ["Sturgeon survey results", other.title]
 
 
-def test_publishing_in_the_admin_makes_the_article_a_suggestion_elsewhere(publisher_client, energy):
+@pytest.mark.django_db(transaction=True)
+def test_publishing_in_the_admin_makes_the_article_a_suggestion_elsewhere(
+    publisher_client, energy, run_tasks
+):
     neighbour = make_article(title="Gas pipeline exports", topics=[energy])
     draft = make_draft(title="Gas pipeline tariffs", topics=[energy])
-    refresh_suggestions(article=neighbour)
+    run_jobs(run_tasks)
     assert stored(neighbour) == []
     data = admin_form_data(publisher_client, change_url(draft), status="published")
     response = publisher_client.post(change_url(draft), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
+    run_jobs(run_tasks)
     assert stored(neighbour) == [draft.title]
 
 
+@pytest.mark.django_db(transaction=True)
 def test_deleting_an_article_in_the_admin_refills_the_blocks_that_suggested_it(
-    publisher_client, client, energy
+    publisher_client, client, energy, run_tasks
 ):
     main = make_article(title="Energy outlook", topics=[energy])
     doomed = make_article(title="Energy outlook revisited", topics=[energy])
     kept = make_article(title="Energy markets", topics=[energy])
-    refresh_suggestions(article=main)
+    run_jobs(run_tasks)
+    assert stored(main) == [doomed.title, kept.title]
     delete_url = reverse("admin:articles_article_delete", args=[doomed.pk])
     response = publisher_client.post(delete_url, {"post": "yes"})
     assert response.status_code == 302
+    run_jobs(run_tasks)
     assert stored(main) == [kept.title]
     assert block_titles(client.get(main.get_absolute_url())) == [kept.title]

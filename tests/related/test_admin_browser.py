@@ -14,7 +14,7 @@ def test_editor_pins_one_suggestion_and_hides_another(admin_page, live_server, a
     main = make_article(title="Caspian gas pipeline exports", topics=[energy])
     pinned = make_article(title="Gas pipeline exports to Europe", topics=[energy])
     hidden = make_article(title="Gas pipeline prices", topics=[energy])
-    refresh_suggestions(article=main)
+    refresh_suggestions(article_ids=[main.pk])
     change = f"{live_server.url}/admin/articles/article/{main.pk}/change/"
 
     admin_page.goto(change)
