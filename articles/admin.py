@@ -1,13 +1,18 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import search, services
 from .admin_revisions import ArticleRevisionAdminMixin, RevisionFormMixin
+from .admin_workflow import ArticleWorkflowAdminMixin, WorkflowFormMixin
 from .models import (
     Article,
     ArticleAuthor,
@@ -19,6 +24,11 @@ from .models import (
     Topic,
 )
 from .policy import NOT_ALLOWED, policy
+
+
+def _short_date(moment):
+    """A compact date for list columns (the list has room for the titles)."""
+    return date_format(timezone.localtime(moment), "j M Y, H:i") if moment else "—"
 
 
 def image_thumbnail(image, width=120):
@@ -80,7 +90,68 @@ class TopicAdmin(WritePathAdminMixin, SimpleHistoryAdmin):
     search_fields = ["name"]
 
 
-class ArticleAuthorInline(admin.TabularInline):
+class PreloadedAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete that names its selected object from `known` (filled for the whole
+    formset at once) instead of asking the database once per row, as Django's does."""
+
+    known = None
+
+    def optgroups(self, name, value, attr=None):
+        selected = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        if self.known is None or not selected <= set(self.known):
+            return super().optgroups(name, value, attr)
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        label = self.choices.field.label_from_instance
+        for pk in sorted(selected):
+            options.append(
+                self.create_option(name, pk, label(self.known[pk]), selected, len(options))
+            )
+        return [(None, options, 0)]
+
+
+class PreloadedFormSet(BaseInlineFormSet):
+    """Gives every row's autocomplete the objects all rows select, read with the rows."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.preloaded_fields:
+            known = {
+                str(getattr(form.instance, f"{name}_id")): getattr(form.instance, name)
+                for form in self.forms
+                if form.instance.pk and getattr(form.instance, f"{name}_id")
+            }
+            for form in self.forms:
+                widget = getattr(form.fields[name].widget, "widget", form.fields[name].widget)
+                if isinstance(widget, PreloadedAutocompleteSelect):
+                    widget.known = known
+
+
+class PreloadedAutocompleteInlineMixin:
+    """An inline whose autocomplete fields cost one query for all rows (they are loaded with
+    the rows, `select_related`), so the form opens in the same number of queries however many
+    authors, topics or curated links an article has."""
+
+    formset = PreloadedFormSet
+
+    def get_queryset(self, request):
+        # Every row names its objects (its string shows the article and the author or link).
+        related = [f.name for f in self.model._meta.fields if f.many_to_one]
+        return super().get_queryset(request).select_related(*related)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.preloaded_fields = tuple(self.autocomplete_fields)
+        return formset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.autocomplete_fields:
+            kwargs["widget"] = PreloadedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ArticleAuthorInline(PreloadedAutocompleteInlineMixin, admin.TabularInline):
     model = ArticleAuthor
     fields = ["author", "order"]
     autocomplete_fields = ["author"]
@@ -88,7 +159,7 @@ class ArticleAuthorInline(admin.TabularInline):
     min_num = 0
 
 
-class ArticleTopicInline(admin.TabularInline):
+class ArticleTopicInline(PreloadedAutocompleteInlineMixin, admin.TabularInline):
     model = ArticleTopic
     fields = ["topic"]
     autocomplete_fields = ["topic"]
@@ -101,13 +172,18 @@ class SourceInline(admin.StackedInline):
     extra = 0
 
 
-class ArticleAdminForm(RevisionFormMixin, forms.ModelForm):
+class ArticleAdminForm(RevisionFormMixin, WorkflowFormMixin, forms.ModelForm):
     class Meta:
         model = Article
         fields = [
             "title", "slug", "dek", "summary", "body", "article_type", "hero_image",
-            "status", "published_at", "licence", "canonical_url",
+            "published_at", "licence", "canonical_url", "seo_title", "seo_description",
+            "social_image", "related_block_size", "related_curated_only",
         ]  # fmt: skip
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "seo_description": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def clean(self):
         """The policy's answers as form errors (the service enforces them again)."""
@@ -128,7 +204,24 @@ class ArticleAdminForm(RevisionFormMixin, forms.ModelForm):
             self.add_error("published_at", "Only publishers may change the publication time.")
         if new_status == Article.Status.PUBLISHED and not cleaned.get("published_at"):
             cleaned["published_at"] = timezone.now()
+        self._check_the_step(user, cleaned)
         return cleaned
+
+    def _check_the_step(self, user, cleaned):
+        """The workflow button pressed (`_publish`, …) is in the submitted data."""
+        article = self.instance
+        live = article.working_copy_of if article.working_copy_of_id else article
+        if ("_publish" in self.data or "_unpublish" in self.data) and not policy.may_publish(
+            user, live if live.pk else None
+        ):
+            self.add_error(None, NOT_ALLOWED)
+        if "_request_changes" in self.data:
+            if not policy.may_request_changes(user, article):
+                self.add_error(
+                    None, "Only a Publisher may request changes to an article in review."
+                )
+            elif not (cleaned.get("review_comment") or "").strip():
+                self.add_error("review_comment", "Say what should change: the author gets it.")
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -149,30 +242,67 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleRevisionAdminMixin, SimpleHistoryAdmin):
+class ArticleAdmin(ArticleWorkflowAdminMixin, ArticleRevisionAdminMixin, SimpleHistoryAdmin):
     form = ArticleAdminForm
-    list_display = ["title", "state", "byline", "published_at", "updated_at"]
+    list_display = ["title", "state", "byline", "published", "updated"]
     list_filter = [StatusFilter, "article_type", "topics", "published_at"]
-    search_fields = ["title", "slug", "dek", "article_authors__author__name"]
+    search_fields = ["title"]  # and the body, dek, summary, authors: see get_search_results
+    search_help_text = "Title, subtitle, summary, body and author names."
     date_hierarchy = "published_at"
-    autocomplete_fields = ["hero_image"]
-    readonly_fields = ["hero_preview", "reading_time", "updated_at", "preview_link"]
+    autocomplete_fields = ["hero_image", "social_image"]
+    readonly_fields = ["hero_preview", "reading_time", "updated_at", "preview_link", "seo_preview"]
     # Other apps add theirs (the related app: curated links) by subclassing this admin.
     inlines = [ArticleAuthorInline, ArticleTopicInline, SourceInline]
     actions = ["submit_for_review", "publish", "unpublish", "archive"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "dek", "summary", "body", "article_type"]}),
         ("Hero image", {"fields": ["hero_image", "hero_preview"]}),
+        ("Publication", {"fields": ["published_at", "preview_link", "reading_time", "updated_at"]}),
         (
-            "Publication",
-            {"fields": ["status", "published_at", "preview_link", "reading_time", "updated_at"]},
+            "Search engines and social media",
+            {
+                "classes": ["collapse"],
+                "fields": ["seo_title", "seo_description", "social_image", "seo_preview"],
+            },
+        ),
+        (
+            "Related articles",
+            {"classes": ["collapse"], "fields": ["related_block_size", "related_curated_only"]},
         ),
         ("Syndication", {"classes": ["collapse"], "fields": ["licence", "canonical_url"]}),
     ]
+    review_fieldset = ("Review", {"fields": ["review_comment", "publish_changes_at"]})
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).prefetch_related("article_authors__author")
-        return policy.visible_in_admin(request.user, queryset)
+        return policy.visible_in_admin(request.user, queryset).originals()
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.is_working_copy:
+            # The publication time belongs to the live article.
+            fieldsets = [
+                (name, {**options, "fields": [f for f in options["fields"] if f != "published_at"]})
+                for name, options in fieldsets
+            ]
+        if obj is not None and policy.may_publish(request.user, obj):
+            fieldsets = [*fieldsets[:-1], self.review_fieldset, fieldsets[-1]]
+        return fieldsets
+
+    def get_search_results(self, request, queryset, search_term):
+        """The whole text, not just the title; the related-article picker searches every
+        published article for anyone who writes (Contributors too)."""
+        if self._picking_related(request):
+            queryset = Article.objects.published()
+        return search.matching(queryset, search_term), False
+
+    @staticmethod
+    def _picking_related(request):
+        return (
+            request.GET.get("model_name") == "relatedlink"
+            and request.GET.get("field_name") == "to_article"
+            and policy.may_pick_related(request.user)
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -210,6 +340,14 @@ class ArticleAdmin(ArticleRevisionAdminMixin, SimpleHistoryAdmin):
             )
         return article.get_status_display()
 
+    @admin.display(description="Published", ordering="published_at")
+    def published(self, article):
+        return _short_date(article.published_at)
+
+    @admin.display(description="Updated", ordering="updated_at")
+    def updated(self, article):
+        return _short_date(article.updated_at)
+
     @admin.display(description="Authors")
     def byline(self, article):
         return ", ".join(link.author.name for link in article.article_authors.all())
@@ -224,6 +362,16 @@ class ArticleAdmin(ArticleRevisionAdminMixin, SimpleHistoryAdmin):
             return "Save the article to preview it."
         url = reverse("articles:article-preview", kwargs={"pk": article.pk})
         return format_html('<a href="{}" target="_blank">Preview as a reader would see it</a>', url)
+
+    @admin.display(description="How it looks in search results and when shared")
+    def seo_preview(self, article):
+        """Filled in as the editor types (static/admin/articles/desk.js)."""
+        return format_html(
+            '<div class="desk-previews" data-site="{}">'
+            '<div class="desk-snippet" aria-live="polite"></div>'
+            '<div class="desk-social-card" aria-live="polite"></div></div>',
+            settings.SITE_URL,
+        )
 
     def _apply(self, request, queryset, service, done):
         count = 0

@@ -39,16 +39,24 @@ class RevisionFormMixin(forms.Form):
     public_correction = forms.BooleanField(
         required=False,
         label="Public correction",
-        help_text="Show the change note to readers as “Updated <date>: <note>”. "
-        "Only for articles that are already published.",
+        help_text="Show the change note to readers as “Updated 30 Nov 2026: your note” when "
+        "this change is published. Only for articles readers can already see.",
     )
     edited_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Which row the form was opened on: the live article, or its working copy.
+    edited_object = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     conflict = None
+
+    @property
+    def readers_copy(self):
+        """What readers see: the instance, or the live article of a working copy."""
+        return self.instance.working_copy_of or self.instance
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["edited_version"].initial = self.instance.version
+        self.fields["edited_object"].initial = self.instance.pk
 
     def clean(self):
         cleaned = super().clean()
@@ -64,18 +72,37 @@ class RevisionFormMixin(forms.Form):
                     "redo your change.",
                     code="no_version",
                 )
+            self._refuse_a_copy_made_meanwhile(cleaned)
             self._refuse_stale_save(cleaned)
         if cleaned.get("public_correction"):
             if not (cleaned.get("change_note") or "").strip():
                 self.add_error("change_note", "Write the note readers will see.")
             elif not revisions.public_correction_due(
-                was_status=self.instance.status, was_published_at=self.instance.published_at
+                was_status=self.readers_copy.status,
+                was_published_at=self.readers_copy.published_at,
             ):
                 self.add_error(
                     "public_correction",
                     "Only an article readers can already see gets a public correction notice.",
                 )
         return cleaned
+
+    def _refuse_a_copy_made_meanwhile(self, cleaned):
+        """Opened on the live article, saved after someone else started its working copy:
+        the rows of the form are the live article's, not the copy's (they are shown anew)."""
+        opened_on = cleaned.get("edited_object")
+        if not (self.instance.working_copy_of_id and opened_on == self.instance.working_copy_of_id):
+            return
+        if getattr(self, "copy_made_for_this_save", False):
+            return
+        self.data = self.data.copy()
+        self.data[self.add_prefix("edited_object")] = self.instance.pk
+        raise ValidationError(
+            "Someone started this article's working copy while you were editing. Your text is "
+            "in the form below; check the authors, topics, sources and related articles (they "
+            "show the working copy's now), then save again.",
+            code="copy_started",
+        )
 
     def _refuse_stale_save(self, cleaned):
         submitted = cleaned.get("edited_version")
@@ -248,7 +275,12 @@ class ArticleRevisionAdminMixin:
             article,
             title=f"Restore a revision of “{article}”",
             revision=revision,
-            comparison=revisions.compare_revisions(revision, current) if current else None,
+            # From what is there now to what the restore brings: "added" is what comes back.
+            comparison=(
+                revisions.compare_revisions(current, revision, as_given=True) if current else None
+            ),
+            older_label="Now",
+            newer_label="After the restore",
             keeps_status=article.status != revision.status,
             may_change_status=policy.may_change_status(request.user, article, revision.status),
         )

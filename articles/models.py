@@ -44,6 +44,8 @@ def unique_slug(model, text, *, instance=None, max_length=200, fallback="item"):
     """A slug from any script (transliterated to ASCII), never empty, never taken."""
     base = slugify(anyascii(text or ""))[: max_length - 10].strip("-") or fallback
     others = model._default_manager.all()
+    if hasattr(others, "originals"):
+        others = others.originals()  # a working copy holds its live article's address
     if instance is not None and instance.pk:
         others = others.exclude(pk=instance.pk)
     taken = set(others.filter(slug__startswith=base).values_list("slug", flat=True))
@@ -106,7 +108,7 @@ class Image(WritePathModel):
         return ", ".join(
             f"{rendition_url(r)} {r['width']}w"
             for r in self.renditions
-            if r["format"] == image_format
+            if r["format"] == image_format and not r.get("purpose")
         )
 
     @property
@@ -115,7 +117,9 @@ class Image(WritePathModel):
 
     @property
     def fallback_format(self):
-        formats = [r["format"] for r in self.renditions if r["format"] != "webp"]
+        formats = [
+            r["format"] for r in self.renditions if r["format"] != "webp" and not r.get("purpose")
+        ]
         return formats[0] if formats else "webp"
 
     def _file_replaced(self):
@@ -125,7 +129,25 @@ class Image(WritePathModel):
         return stored != self.file.name
 
     def rendition_list(self):
-        return [{**r, "url": rendition_url(r)} for r in self.renditions]
+        return [{**r, "url": rendition_url(r)} for r in self.renditions if not r.get("purpose")]
+
+    @property
+    def social_card(self):
+        """The 1200×630 cut for shared links (around the focal point), once it is made."""
+        return next((r for r in self.renditions if r.get("purpose") == "social"), None)
+
+    @property
+    def social_card_url(self):
+        card = self.social_card
+        return rendition_url(card) if card else self.file.url
+
+    @property
+    def social_card_width(self):
+        return self.social_card["width"] if self.social_card else self.width
+
+    @property
+    def social_card_height(self):
+        return self.social_card["height"] if self.social_card else self.height
 
 
 class Author(WritePathModel):
@@ -224,6 +246,13 @@ class ArticleQuerySet(models.QuerySet):
     def for_detail(self):
         return self.for_listing().prefetch_related("sources", "corrections")
 
+    def originals(self):
+        """Articles themselves, without the working copies of live articles."""
+        return self.filter(working_copy_of__isnull=True)
+
+    def awaiting_review(self):
+        return self.filter(status=Article.Status.IN_REVIEW)
+
 
 class FeedState(models.TextChoices):
     """What the change log last told about an article: nothing (or removed), scheduled (told
@@ -238,6 +267,7 @@ class Article(WritePathModel):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         IN_REVIEW = "in_review", "In review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
         PUBLISHED = "published", "Published"
         ARCHIVED = "archived", "Archived"
 
@@ -251,7 +281,6 @@ class Article(WritePathModel):
     title = models.CharField(max_length=300)
     slug = models.SlugField(
         max_length=200,
-        unique=True,
         blank=True,
         help_text="The address of the article. Made from the title when left empty; "
         "changing it later keeps the old address working.",
@@ -285,6 +314,61 @@ class Article(WritePathModel):
     )
     canonical_url = models.URLField(
         blank=True, help_text="Only when the article first appeared elsewhere."
+    )
+    seo_title = models.CharField(
+        "SEO title",
+        max_length=300,
+        blank=True,
+        help_text="The title search engines show (and the browser tab); the title when empty. "
+        "Keep it under 60 characters.",
+    )
+    seo_description = models.CharField(
+        "meta description",
+        max_length=500,
+        blank=True,
+        help_text="The snippet search engines show; the summary when empty. About 155 characters.",
+    )
+    social_image = models.ForeignKey(
+        Image,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="social_image_of",
+        help_text="The picture of links shared on social media (cut to 1200×630 around its "
+        "focal point); the hero image when empty.",
+    )
+    related_block_size = models.PositiveSmallIntegerField(
+        "related articles shown",
+        null=True,
+        blank=True,
+        help_text="How many related articles the page shows; the site default when empty.",
+    )
+    related_curated_only = models.BooleanField(
+        "curated related articles only",
+        default=False,
+        help_text="Show only the curated related articles, no automatic suggestions.",
+    )
+    # Workflow. A live article is edited through a working copy: another row, never public,
+    # whose `working_copy_of` is the live article (see articles.services.working_copies).
+    working_copy_of = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="working_copy",
+    )
+    based_on_version = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="The live version it was started from."
+    )
+    changes_publish_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When an approved working copy replaces the live version.",
+    )
+    review_note = models.TextField(
+        blank=True, editable=False, help_text="What the reviewer asked to change."
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -335,6 +419,18 @@ class Article(WritePathModel):
                 condition=~Q(status="published") | Q(published_at__isnull=False),
                 name="published_article_has_date",
             ),
+            # A working copy carries the address it will give the live article.
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=Q(working_copy_of__isnull=True),
+                name="unique_article_slug",
+                violation_error_message="Another article has this address.",
+            ),
+            models.CheckConstraint(
+                condition=Q(working_copy_of__isnull=True)
+                | Q(status__in=["draft", "in_review", "changes_requested"]),
+                name="working_copy_is_never_public",
+            ),
         ]
 
     def __str__(self):
@@ -354,6 +450,25 @@ class Article(WritePathModel):
             self.slug = unique_slug(Article, self.title, instance=self, fallback="article")
         words = len(html_to_text(self.body).split())
         self.reading_time = max(1, math.ceil(words / WORDS_PER_MINUTE))
+
+    @property
+    def page_title(self):
+        """What search engines and the browser tab show: the SEO title, else the title."""
+        return self.seo_title or self.title
+
+    @property
+    def meta_description(self):
+        """The search snippet and share text: the meta description, else the excerpt."""
+        return self.seo_description or self.excerpt
+
+    @property
+    def share_image(self):
+        """The picture of a shared link: the social image, else the hero image."""
+        return self.social_image or self.hero_image
+
+    @property
+    def is_working_copy(self):
+        return self.working_copy_of_id is not None
 
     @property
     def is_live(self):
@@ -559,3 +674,34 @@ class ContentChange(models.Model):
 
     def __str__(self):
         return f"{self.subject} {self.object_id} {self.kind} ({self.audience})"
+
+
+class Autosave(models.Model):
+    """What an editor typed but did not save yet: one slot per editor and article (or new
+    article), overwritten every few seconds while they type. Never a revision, never seen by
+    readers; offered back when the editor opens the article again after a crash or a closed
+    tab, and cleared by their next save."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="autosaves"
+    )
+    data = models.JSONField(help_text="The form's fields, as the browser would submit them.")
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "article"],
+                condition=Q(article__isnull=False),
+                name="one_autosave_per_editor_and_article",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(article__isnull=True),
+                name="one_autosave_per_editor_for_a_new_article",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Autosave of {self.article or 'a new article'} by {self.user}"

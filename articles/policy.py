@@ -4,6 +4,8 @@ The admin (what it shows and offers), the views (preview) and the services (what
 all ask `policy`; nothing else restates a role rule. The roles themselves are permission sets
 (`articles.roles`): Contributors write their own drafts, Editors edit any article, Publishers
 also publish, schedule, unpublish, archive, and delete or undelete what readers could see.
+What readers can see (a published, scheduled or archived article) changes only when a
+Publisher says so: anyone else edits it through a working copy that a Publisher publishes.
 """
 
 from .models import Article
@@ -29,6 +31,9 @@ class ArticlePolicy:
         return user.has_perm("articles.add_article")
 
     def may_edit(self, user, article):
+        """Edit the article's text and rows (through a working copy when it is public)."""
+        if article.working_copy_of_id is not None:
+            article = article.working_copy_of
         if not user.has_perm("articles.change_article"):
             return False
         if self.sees_all(user):
@@ -36,7 +41,19 @@ class ArticlePolicy:
         return article.created_by_id == user.pk and article.status in {
             Article.Status.DRAFT,
             Article.Status.IN_REVIEW,
+            Article.Status.CHANGES_REQUESTED,
         }
+
+    def may_change_directly(self, user, article):
+        """Save changes straight into the article, without a working copy: only while readers
+        cannot see it, or for those who may publish."""
+        if not self.may_edit(user, article):
+            return False
+        return article.status not in PUBLIC_STATES or self.may_publish(user, article)
+
+    def may_request_changes(self, user, article):
+        """Send an article (or working copy) in review back to its author with a comment."""
+        return article.status == Article.Status.IN_REVIEW and self.may_publish(user, article)
 
     def may_publish(self, user, article=None):
         """Publish, schedule, unpublish, archive, or change a publication time."""
@@ -64,7 +81,8 @@ class ArticlePolicy:
         return deleted.status not in PUBLIC_STATES or self.may_publish(user)
 
     def may_restore(self, user, article, revision, *, restore_status):
-        if not self.may_edit(user, article):
+        """A restore changes what readers see of a public article at once."""
+        if not self.may_change_directly(user, article):
             return False
         return not restore_status or self.may_change_status(user, article, revision.status)
 

@@ -286,3 +286,27 @@ def refresh_search_vectors(article_ids):
             "WHERE id = ANY(%s)",
             [sorted(article_ids)],
         )
+
+
+def matching(queryset, query):
+    """`queryset` narrowed to articles matching `query` anywhere (title, dek, summary, body,
+    author names), in its own order: the admin's search. PostgreSQL uses the stored vector and
+    its GIN index (plus the title, for partial words); SQLite a simple substring match."""
+    query = clean_query(query)
+    if not query:
+        return queryset
+    if connections[queryset.db].vendor == "postgresql":
+        document = SearchQuery(query, search_type="websearch", config="english")
+        return queryset.alias(document=search_vector_column()).filter(
+            Q(document=document) | Q(title__icontains=query)
+        )
+    words = Q()
+    for word in query.split():
+        words &= (
+            Q(title__icontains=word)
+            | Q(dek__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(body__icontains=word)
+            | Q(article_authors__author__name__icontains=word)
+        )
+    return queryset.filter(pk__in=queryset.model.objects.filter(words).values("pk"))

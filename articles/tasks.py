@@ -91,7 +91,8 @@ def log_dependents(article_ids: list[int], since: str, known: list[int] | None =
 
 @task()
 def publish_due() -> int:
-    return services.publish_due_articles()
+    """Scheduled articles and scheduled changes (approved working copies) whose time came."""
+    return services.publish_due_articles() + services.publish_due_working_copies()
 
 
 @hooks.on_write

@@ -6,7 +6,9 @@ from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template import loader
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -108,7 +110,9 @@ class ArticleDetailView(DetailView):
 
     def get_object(self, queryset=None):
         """The article row; its related rows only when a cached fragment does not have them."""
-        article = super().get_object(Article.objects.published().select_related("hero_image"))
+        article = super().get_object(
+            Article.objects.published().select_related("hero_image", "social_image")
+        )
         keys = [(name, [article.pk]) for name in self.fragments]
         if not load_fragments(self.request, keys):
             prefetch_related_objects([article], *self.get_queryset()._prefetch_related_lookups)
@@ -131,7 +135,7 @@ class ArticlePreviewView(ArticleDetailView):
     """An article as a reader would see it, for staff who may edit it. Never cached."""
 
     def get_queryset(self):
-        return Article.objects.for_detail()
+        return Article.objects.for_detail().select_related("social_image", "working_copy_of")
 
     def get_object(self, queryset=None):
         article = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
@@ -140,7 +144,29 @@ class ArticlePreviewView(ArticleDetailView):
         return article
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(is_preview=True, **kwargs)
+        return super().get_context_data(
+            is_preview=True, preview_banner=preview_banner(self.object), **kwargs
+        )
+
+
+def preview_banner(article):
+    """What the preview says about who can see the article, in its state."""
+    if article.is_working_copy:
+        return (
+            "Preview of the working copy. Readers see the published version until these "
+            "changes are published."
+        )
+    if article.is_live:
+        return "Preview: this is the published article, as readers see it."
+    if article.is_scheduled:
+        when = date_format(timezone.localtime(article.published_at), "j F Y, H:i")
+        return f"Preview: scheduled for {when}. Readers cannot see it before then."
+    if article.status == Article.Status.ARCHIVED:
+        return "Preview: archived. Readers cannot see it."
+    return (
+        f"Preview: {article.get_status_display().lower()}. Readers cannot see this page until "
+        "it is published."
+    )
 
 
 class AuthorListView(ListView):

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 handler500 = "articles.views.server_error"
+admin.site.site_header = f"{settings.SITE_NAME}: editorial desk"
+admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
     path("admin/", admin.site.urls),

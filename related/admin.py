@@ -1,19 +1,21 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from articles.admin import ArticleAdmin
+from articles.admin import ArticleAdmin, PreloadedAutocompleteInlineMixin
 from articles.models import Article
 
 from . import services
 from .models import RelatedLink
 from .selectors import dead_link_count, dead_link_message
+from .templatetags.related_tags import panel_context
 
 
 class RelatedLinkForm(forms.ModelForm):
@@ -28,7 +30,7 @@ class RelatedLinkForm(forms.ModelForm):
         fields = ["to_article", "order"]
 
 
-class RelatedLinkInline(admin.TabularInline):
+class RelatedLinkInline(PreloadedAutocompleteInlineMixin, admin.TabularInline):
     model = RelatedLink
     form = RelatedLinkForm
     fk_name = "from_article"
@@ -107,8 +109,9 @@ class RelatedArticleAdmin(ArticleAdmin):
                 if services.add_reverse_link(link=link_form.instance, user=request.user) is None:
                     self.message_user(
                         request,
-                        f"“{link_form.instance.to_article}” is being saved by someone else: "
-                        "its link back was not added. Add it there later.",
+                        f"The link back from “{link_form.instance.to_article}” was not added: "
+                        "someone is saving that article, or readers can see it and it changes "
+                        "through its working copy. Add it there.",
                         messages.WARNING,
                     )
 
@@ -120,37 +123,47 @@ class RelatedArticleAdmin(ArticleAdmin):
             raise PermissionDenied
         return article
 
-    def _back(self, article):
+    def _answer(self, request, article, message):
+        """For the form's script (it keeps the form): the new panel and the article's version.
+        For anything else: back to the form."""
+        if "application/json" in request.headers.get("Accept", ""):
+            article.refresh_from_db()
+            panel = render_to_string(
+                "related/admin/suggestions_panel.html",
+                panel_context(article, request.user),
+                request=request,
+            )
+            return JsonResponse({"panel": panel, "version": article.version, "message": message})
+        self.message_user(request, message)
         info = self.opts.app_label, self.opts.model_name
+        live = article.working_copy_of_id or article.pk
         return HttpResponseRedirect(
-            reverse("admin:{}_{}_change".format(*info), args=[article.pk]) + "#related-suggestions"
+            reverse("admin:{}_{}_change".format(*info), args=[live]) + "#related-suggestions"
         )
 
     @method_decorator(require_POST)
     def pin_suggestion_view(self, request, object_id, suggested_id):
         article = self._editable_article(request, object_id)
-        suggested = get_object_or_404(Article, pk=suggested_id)
-        if suggested.pk == article.pk:
+        suggested = get_object_or_404(Article.objects.originals(), pk=suggested_id)
+        if suggested.pk in (article.pk, article.working_copy_of_id):
             raise Http404("An article cannot be related to itself.")
         services.pin_suggestion(article=article, suggested=suggested, user=request.user)
-        self.message_user(request, f"“{suggested}” is now a curated related article.")
-        return self._back(article)
+        return self._answer(request, article, f"“{suggested}” is now a curated related article.")
 
     @method_decorator(require_POST)
     def hide_suggestion_view(self, request, object_id, suggested_id):
         article = self._editable_article(request, object_id)
         hidden = get_object_or_404(Article, pk=suggested_id)
         services.hide_suggestion(article=article, hidden=hidden, user=request.user)
-        self.message_user(request, f"“{hidden}” will no longer be suggested for this article.")
-        return self._back(article)
+        message = f"“{hidden}” will no longer be suggested for this article."
+        return self._answer(request, article, message)
 
     @method_decorator(require_POST)
     def unhide_suggestion_view(self, request, object_id, suggested_id):
         article = self._editable_article(request, object_id)
         hidden = get_object_or_404(Article, pk=suggested_id)
         services.unhide_suggestion(article=article, hidden=hidden, user=request.user)
-        self.message_user(request, f"“{hidden}” may be suggested again.")
-        return self._back(article)
+        return self._answer(request, article, f"“{hidden}” may be suggested again.")
 
 
 admin.site.unregister(Article)

@@ -23,10 +23,16 @@ def block_size():
     return getattr(settings, "RELATED_BLOCK_SIZE", 3)
 
 
+def block_size_of(article):
+    """The article's own block size, else the site's."""
+    return article.related_block_size or block_size()
+
+
 def related_items(article, limit=None):
     """The block for `article`: curated links to live articles first, in the editors' order,
-    then stored suggestions of live articles. Two queries at most, whatever the corpus size."""
-    limit = limit or block_size()
+    then stored suggestions of live articles (unless the article shows curated links only).
+    Two queries at most, whatever the corpus size."""
+    limit = limit or block_size_of(article)
     live = Article.objects.published()
     links = (
         RelatedLink.objects.filter(from_article=article, to_article__in=live)
@@ -34,12 +40,15 @@ def related_items(article, limit=None):
         .order_by("order", "pk")[:limit]
     )
     items = [RelatedItem(article=link.to_article, curated=True) for link in links]
-    if len(items) >= limit:
+    if len(items) >= limit or article.related_curated_only:
         return items
     shown = {item.article.pk for item in items}
+    owner = article.working_copy_of_id or article.pk  # a working copy shows its live one's
     suggestions = (
-        Suggestion.objects.filter(article=article, suggested__in=live)
-        .exclude(suggested__in=HiddenSuggestion.objects.filter(article=article).values("hidden_id"))
+        Suggestion.objects.filter(article_id=owner, suggested__in=live)
+        .exclude(
+            suggested__in=HiddenSuggestion.objects.filter(article_id=owner).values("hidden_id")
+        )
         .exclude(suggested_id__in=shown | {article.pk})
         .select_related("suggested")
         .order_by("rank", "pk")[: limit - len(items)]
@@ -82,7 +91,7 @@ def editor_overview(article):
         .select_related("suggested")
         .order_by("rank", "pk")
     )
-    free = max(block_size() - curated_live, 0)
+    free = 0 if article.related_curated_only else max(block_size_of(article) - curated_live, 0)
     dead = dead_link_count(article)
     return {
         "suggestions": [
@@ -97,5 +106,6 @@ def editor_overview(article):
         ],
         "dead_links": dead,
         "dead_link_message": dead_link_message(dead),
-        "block_size": block_size(),
+        "block_size": block_size_of(article),
+        "curated_only": article.related_curated_only,
     }

@@ -20,6 +20,7 @@ from django.db.models import Max, Q
 
 from articles import services as article_services
 from articles.models import Article, ArticleAuthor, ArticleTopic
+from articles.policy import policy
 from articles.revisions import system_user
 from articles.search import search_vector_column
 
@@ -350,7 +351,7 @@ def refresh_suggestions(*, article_ids):
     """Recompute and store the suggestions of these articles and of those they affect."""
     cache = FeatureCache()
     planned = {}
-    for article in Article.objects.filter(pk__in=article_ids).order_by("pk"):
+    for article in Article.objects.originals().filter(pk__in=article_ids).order_by("pk"):
         planned[article.pk] = best_suggestions(article, cache=cache)
         for other_id in affected_article_ids(
             article, suggested=[pk for _, pk in planned[article.pk]]
@@ -417,6 +418,8 @@ def unhide_suggestion(*, article, hidden, user):
 
 
 def _change_hidden(article, hidden, user, *, hide):
+    """Suggestions belong to the live article: hiding one changes what readers see."""
+    article = article.working_copy_of or article
     reason = f"{'Hid' if hide else 'Unhid'} the suggestion “{hidden.title}”"
     with article_services.changing_articles(articles=[article], user=user, reason=reason) as (
         current,
@@ -440,7 +443,7 @@ def add_reverse_link(*, link, user):
     """
     with article_services.writing(user=user) as unit:
         target = unit.lock([link.to_article_id], skip_locked=True).get(link.to_article_id)
-        if target is None:
+        if target is None or not policy.may_change_directly(user, target):
             return None
         reverse = RelatedLink.objects.filter(from_article=target, to_article=link.from_article_id)
         if not reverse.exists():

@@ -119,6 +119,7 @@ def test_an_admin_edit_is_visible_on_the_next_request_everywhere(client, admin_c
         change_url(article),
         title="Caspian tariffs withdrawn",
         slug="tariffs-withdrawn",
+        _publish="Save and publish now",
     )
     response = admin_client.post(change_url(article), data)
     assert response.status_code == 302

@@ -171,7 +171,9 @@ def test_an_admin_edit_is_visible_on_the_next_anonymous_request(client, admin_cl
         assert "Caspian tariffs announced" in local_hit(client, url).content.decode()
 
     change_url = reverse("admin:articles_article_change", args=[article.pk])
-    data = admin_form_data(admin_client, change_url, title="Caspian tariffs withdrawn")
+    data = admin_form_data(
+        admin_client, change_url, title="Caspian tariffs withdrawn", _publish="Save and publish now"
+    )
     assert admin_client.post(change_url, data).status_code == 302
 
     for url in urls:

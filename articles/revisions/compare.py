@@ -146,9 +146,12 @@ def inline_changes(old_state, new_state):
     return result
 
 
-def compare_revisions(older, newer):
-    """What changed from revision `older` to revision `newer` (either order is accepted)."""
-    if (older.history_date, older.history_id) > (newer.history_date, newer.history_id):
+def compare_revisions(older, newer, *, as_given=False):
+    """What changed from revision `older` to revision `newer` (either order is accepted:
+    the earlier one is `older`), or, `as_given`, from the first to the second whatever
+    their dates (what a restore would change; a working copy against its live version)."""
+    later = (older.history_date, older.history_id) > (newer.history_date, newer.history_id)
+    if later and not as_given:
         older, newer = newer, older
     comparison = Comparison(older=older, newer=newer)
     comparison.fields = field_changes(_values(older), _values(newer))

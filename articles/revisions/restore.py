@@ -124,6 +124,7 @@ def deleted_articles():
     last = model.objects.filter(id=OuterRef("id")).order_by("-history_id").values("history_id")
     return (
         model.objects.filter(history_type="-", history_id=Subquery(last[:1]))
+        .filter(working_copy_of__isnull=True)  # a working copy is published or discarded
         .exclude(id__in=Article.objects.values("pk"))
         .select_related("history_user")
         .only("history_id", "history_date", "id", "title", "status", "history_user")

@@ -21,7 +21,6 @@ from .articles import (
     replace_inline_rows,
     restore_revision,
     save_article,
-    submit_for_review,
     undelete_article,
     unpublish_article,
 )
@@ -37,6 +36,16 @@ from .content import (
     save_object,
     save_topic,
 )
+from .working_copies import (
+    autosave,
+    clear_autosave,
+    discard_working_copy,
+    publish_due_working_copies,
+    publish_working_copy,
+    request_changes,
+    start_working_copy,
+    submit_for_review,
+)
 from .writing import FAN_OUT_INLINE, Unit, writing
 
 __all__ = [
@@ -44,6 +53,13 @@ __all__ = [
     "StaleEdit",
     "Unit",
     "archive_article",
+    "autosave",
+    "clear_autosave",
+    "discard_working_copy",
+    "publish_due_working_copies",
+    "publish_working_copy",
+    "request_changes",
+    "start_working_copy",
     "articles_showing_author",
     "articles_showing_image",
     "articles_showing_topic",

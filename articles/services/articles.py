@@ -11,8 +11,9 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from .. import changes, revisions
-from ..models import Article, Image, LegacyPath, unique_slug
+from ..models import Article, Autosave, Image, LegacyPath, unique_slug
 from ..policy import NOT_ALLOWED, policy
+from . import notifications
 from .content import save_new_with_free_slug
 from .writing import latest_editor, writing
 
@@ -140,6 +141,8 @@ def create_article(*, user, article=None, fields=None, inlines=None, write_inlin
         for name, rows in (inlines or {}).items():
             replace_inline_rows(article, name, rows)
         unit.touch(article, reason=reason)
+        if getattr(user, "pk", None):
+            Autosave.objects.filter(user=user, article__isnull=True).delete()
     return article
 
 
@@ -208,8 +211,12 @@ def save_article(
         current = unit.lock_one(article.pk)
         if edited_version is None or int(edited_version) != current.version:
             raise StaleEdit(current)
-        if not policy.may_edit(user, current):
-            _deny("You may not edit this article.")
+        if not policy.may_change_directly(user, current):
+            _deny(
+                "You may not edit this article."
+                if not policy.may_edit(user, current)
+                else "Readers can see this article: edit its working copy instead."
+            )
         if article.status != current.status and not policy.may_change_status(
             user, current, article.status
         ):
@@ -237,6 +244,9 @@ def save_article(
             replace_inline_rows(article, name, rows)
         remember_old_slug(article=article, old_slug=current.slug)
         unit.touch(article, reason=reason, correction=correction.strip() or None)
+        Autosave.objects.filter(
+            user=user, article_id=article.working_copy_of_id or article.pk
+        ).delete()
     return article
 
 
@@ -249,8 +259,12 @@ def changing_articles(*, articles, user, reason=""):
         if len(locked) != len({a.pk for a in articles}):
             raise Article.DoesNotExist("An article was deleted meanwhile.")
         for article in locked.values():
-            if not policy.may_edit(user, article):
-                _deny("You may not edit this article.")
+            if not policy.may_change_directly(user, article):
+                _deny(
+                    "Readers can see this article: change it through its working copy."
+                    if policy.may_edit(user, article)
+                    else "You may not edit this article."
+                )
         yield [locked[a.pk] for a in articles]
         for article in locked.values():
             unit.touch(article, reason=reason)
@@ -277,21 +291,40 @@ def _change_status(*, article, user, status, reason, at=None):
             _deny(NOT_ALLOWED)
         if not policy.may_edit(user, current):
             _deny("You may not edit this article.")
+        if current.working_copy_of_id is not None:
+            raise ValidationError("A working copy is published through its live article.")
         now = timezone.now()
         if status == Status.PUBLISHED:
             current.published_at = at if at is not None else default_publication_time(current, now)
             reason = reason or ("Scheduled" if current.published_at > now else "Published")
+            current.review_note = ""
+        was_public = current.status in (Status.PUBLISHED, Status.ARCHIVED)
         current.status = status
+        if was_public and status not in (Status.PUBLISHED, Status.ARCHIVED):
+            _take_back_working_copy(unit, current)
         current.save()
         unit.touch(current, reason=reason)
+        if status == Status.PUBLISHED and current.published_at <= now:
+            notifications.after_commit(notifications.published, current, user)
     _refresh(article, current)
     return current
 
 
-def submit_for_review(*, article, user):
-    return _change_status(
-        article=article, user=user, status=Status.IN_REVIEW, reason="Submitted for review"
-    )
+def _take_back_working_copy(unit, article):
+    """An article readers can no longer see is edited directly again: its working copy's
+    changes (nobody's work is lost) become the article's, and the copy goes."""
+    copy = Article.objects.filter(working_copy_of=article).first()
+    if copy is None:
+        return
+    copy = unit.lock_one(copy.pk)
+    for name in revisions.CONTENT_FIELDS:
+        if name not in ("status", "published_at"):
+            attname = Article._meta.get_field(name).attname
+            setattr(article, attname, getattr(copy, attname))
+    state = revisions.inline_state(copy)
+    for kind in revisions.INLINES:
+        replace_inline_rows(article, kind.name, state.get(kind.name, []))
+    unit.delete(copy)
 
 
 def publish_article(*, article, user, at=None, reason=""):

@@ -187,7 +187,7 @@ class Unit:
             history_type=history_type,
             state=state,
             user=self.user,
-            reason=entry.reason or self.reason,
+            reason=self.reason or entry.reason,  # the note of the whole call comes first
             when=now,
         )
         self.revisions[article.pk] = row

@@ -65,7 +65,7 @@ def article_schema(article):
         "url": article.public_url,
         "headline": article.title[:110],
         "name": article.title,
-        "description": article.excerpt,
+        "description": article.meta_description,
         "articleSection": article.get_article_type_display(),
         "keywords": [topic.name for topic in article.topic_list],
         "inLanguage": settings.LANGUAGE_CODE,
@@ -86,8 +86,11 @@ def article_schema(article):
     if article.published_at:
         data["datePublished"] = iso(article.published_at)
     data["dateModified"] = iso(max(filter(None, [article.updated_at, article.published_at])))
-    if article.hero_image:
-        data["image"] = image_object(article.hero_image)
+    images = list(dict.fromkeys(i for i in (article.hero_image, article.social_image) if i))
+    if len(images) == 1:
+        data["image"] = image_object(images[0])
+    elif images:
+        data["image"] = [image_object(image) for image in images]
     citations = []
     for source in article.sources.all():
         work = {"@type": "CreativeWork", "name": source.title}

@@ -127,7 +127,9 @@ def test_autocomplete_serves_authors(admin_client):
 
 def test_renaming_a_published_slug_keeps_the_old_address(admin_client, client):
     article = make_article(title="Old name")
-    data = admin_form_data(admin_client, change_url(article), slug="new-name")
+    data = admin_form_data(
+        admin_client, change_url(article), slug="new-name", _publish="Save and publish now"
+    )
 
     admin_client.post(change_url(article), data)
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from articles.models import Article
 from tests.admin_forms import admin_form_data
-from tests.factories import make_article, make_author, make_user
+from tests.factories import make_article, make_author, make_draft, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def test_the_second_stale_save_is_refused_naming_the_other_editor_and_keeping_th
     two_editors,
 ):
     first, second = two_editors
-    article = make_article(title="Gas transit", body="<p>Exports rose by ten percent.</p>")
+    article = make_draft(title="Gas transit", body="<p>Exports rose by ten percent.</p>")
     url = change_url(article)
     first_form = admin_form_data(first, url, title="Gas transit after 2025")
     second_form = admin_form_data(
@@ -61,7 +61,7 @@ def test_the_second_stale_save_is_refused_naming_the_other_editor_and_keeping_th
 
 def test_after_reading_the_diff_the_second_editor_can_save_deliberately(two_editors):
     first, second = two_editors
-    article = make_article(title="Original")
+    article = make_draft(title="Original")
     url = change_url(article)
     first_form = admin_form_data(first, url, title="First editor's title")
     second_form = admin_form_data(second, url, title="Second editor's title")
@@ -78,7 +78,7 @@ def test_after_reading_the_diff_the_second_editor_can_save_deliberately(two_edit
 
 def test_an_inline_only_change_by_another_editor_also_makes_a_form_stale(two_editors):
     first, second = two_editors
-    article = make_article(authors=[make_author(name="Ana"), make_author(name="Bo")])
+    article = make_draft(authors=[make_author(name="Ana"), make_author(name="Bo")])
     url = change_url(article)
     first_form = admin_form_data(first, url, **{"article_authors-0-order": "7"})
     second_form = admin_form_data(second, url, dek="A new dek")
@@ -111,7 +111,7 @@ def test_a_publish_action_between_opening_and_saving_makes_the_form_stale(two_ed
 
 def test_saves_in_turn_are_never_refused(two_editors):
     first, second = two_editors
-    article = make_article()
+    article = make_draft()
     url = change_url(article)
 
     first.post(url, admin_form_data(first, url, title="One"))
@@ -119,3 +119,28 @@ def test_saves_in_turn_are_never_refused(two_editors):
 
     assert response.status_code == 302
     assert Article.objects.get(pk=article.pk).title == "Two"
+
+
+def test_two_editors_correcting_a_live_article_at_once_meet_in_one_working_copy(two_editors):
+    """Both opened the live article; the first save starts its working copy; the second is
+    refused with the other editor's name and keeps its text, then saves into the copy."""
+    first, second = two_editors
+    article = make_article(title="Live", authors=[make_author(name="Ana")])
+    url = change_url(article)
+    first_form = admin_form_data(first, url, title="First correction")
+    second_form = admin_form_data(second, url, dek="Second correction")
+
+    assert first.post(url, first_form).status_code == 302
+    refused = second.post(url, second_form)
+
+    assert refused.status_code == 200
+    assert "Someone started this article" in refused.content.decode()
+    copy = Article.objects.get(working_copy_of=article)
+    assert copy.title == "First correction" and copy.dek != "Second correction"
+    form = refused.context["adminform"].form
+    assert form["dek"].value() == "Second correction"
+    again = admin_form_data(second, url, dek="Second correction")
+    assert second.post(url, again).status_code == 302
+    copy.refresh_from_db()
+    assert (copy.title, copy.dek) == ("First correction", "Second correction")
+    assert Article.objects.get(pk=article.pk).title == "Live"

@@ -146,18 +146,18 @@ def test_importing_the_same_page_again_changes_nothing():
     assert dict(Article.objects.values_list("slug", "published_at")) == published
 
 
-def test_an_edited_page_updates_its_article_with_an_import_revision(tmp_path, editor):
+def test_an_edited_page_updates_its_article_with_an_import_revision(tmp_path, publisher):
     run_import(AKTAU)
     edited = tmp_path / "port-of-aktau.txt"
     edited.write_text(
         AKTAU.read_text().replace("doubled the number of berths", "tripled the number of berths")
     )
-    report = run_import(edited, user="editor")
+    report = run_import(edited, user="publisher")
     assert "articles: 0 created, 1 updated" in report
     article = Article.objects.get()
     assert "tripled the number of berths" in article.body
     latest = article.history.order_by("-history_id").first()
-    assert (latest.history_change_reason, latest.history_user) == ("import", editor)
+    assert (latest.history_change_reason, latest.history_user) == ("import", publisher)
     assert article.history.count() == 2
 
 

@@ -229,7 +229,7 @@ def test_running_the_same_import_again_changes_nothing(imported, uploads):
     assert Image.objects.count() == 1
 
 
-def test_a_changed_post_updates_its_article_with_an_import_revision(imported, uploads, editor):
+def test_a_changed_post_updates_its_article_with_an_import_revision(imported, uploads, publisher):
     changed = uploads.parent / "changed.wxr"
     changed.write_text(
         SITE_WXR.read_text()
@@ -238,14 +238,14 @@ def test_a_changed_post_updates_its_article_with_an_import_revision(imported, up
                  "https://old.example.org/?p=101", '<guid isPermaLink="false">'
                  "https://old.example.org/?p=101")
     )  # fmt: skip
-    report = run_import(changed, media_dir=str(uploads), user="editor")
+    report = run_import(changed, media_dir=str(uploads), user="publisher")
     assert "articles: 0 created, 1 updated, 5 unchanged" in report
     ferries = article("ferries-freight-alat")
     assert "Ferry timetables remain" in ferries.body
     assert [a.name for a in ferries.ordered_authors] == ["Nadia Karimova"]
     latest = ferries.history.order_by("-history_id").first()
     assert latest.history_change_reason == "import"
-    assert latest.history_user == editor
+    assert latest.history_user == publisher
     assert ferries.history.count() == 2
     assert [r["author"] for r in latest.inline_state["authors"]] == [
         Author.objects.get(name="Nadia Karimova").pk

@@ -134,6 +134,10 @@ def revisions_url(article):
 
 
 def post_change(client, article, **overrides):
+    """Save the admin form; a public article's changes are published at once (the client is a
+    Publisher's), a draft's saved."""
+    if Article.objects.get(pk=article.pk).status == Article.Status.PUBLISHED:
+        overrides.setdefault("_publish", "Save and publish now")
     data = admin_form_data(client, change_url(article), **overrides)
     response = client.post(change_url(article), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -145,7 +149,7 @@ def test_one_admin_save_of_fields_and_inlines_writes_one_revision_with_note_and_
 ):
     client.force_login(editor)
     ana, bo = make_author(name="Ana"), make_author(name="Bo")
-    article = make_article(authors=[ana], sources=1)
+    article = make_draft(authors=[ana], sources=1)
     before = len(history(article))
     data = admin_form_data(
         client,
@@ -211,7 +215,7 @@ def test_revision_list_shows_revisions_newest_first_with_user_status_and_note(
     client.force_login(editor)
     post_change(client, article, title="Second title", change_note="Sharper title")
     client.force_login(publisher)
-    post_change(client, article, status="published", change_note="Went live")
+    post_change(client, article, _publish="Publish", change_note="Went live")
 
     response = client.get(revisions_url(article))
 
@@ -264,6 +268,7 @@ def test_compare_shows_field_changes_a_word_diff_and_inline_changes(admin_client
         body="<p>Gas exports rose by twelve percent last year.</p>",
     )
     # Bo before Ana, Cy removed, Security added, first source changed, second removed.
+    data["_publish"] = "Save and publish now"
     data.update({"article_authors-0-order": "2", "article_authors-1-order": "1"})
     data["article_authors-2-DELETE"] = "on"
     data["article_topics-TOTAL_FORMS"] = "2"
@@ -344,6 +349,7 @@ def test_restore_round_trip_brings_back_every_field_and_inline_row(admin_client)
         licence="",
         canonical_url="",
         change_note="Rewrite",
+        _publish="Save and publish now",
     )
     data.update({"article_authors-0-DELETE": "on", "article_topics-0-DELETE": "on"})
     data.update({"sources-0-title": "Changed source", "sources-1-DELETE": "on"})
@@ -373,7 +379,7 @@ def test_restore_round_trip_brings_back_every_field_and_inline_row(admin_client)
 
 def test_restore_reason_names_the_date_and_editor_of_the_restored_revision(client, editor):
     client.force_login(editor)
-    article = make_article(title="Before")
+    article = make_draft(title="Before")
     post_change(client, article, title="Edited by the editor")
     edited = history(article)[-1]
     post_change(client, article, title="Edited again")
@@ -392,7 +398,7 @@ def test_restoring_a_draft_revision_keeps_a_published_article_published_by_defau
     client.force_login(publisher)
     article = make_draft(title="Draft words")
     draft_revision = history(article)[-1]
-    post_change(client, article, status="published", title="Published words")
+    post_change(client, article, _publish="Publish", title="Published words")
     url = reverse("admin:articles_article_restore", args=[article.pk, draft_revision.history_id])
 
     client.post(url)

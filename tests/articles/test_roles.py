@@ -30,7 +30,7 @@ def test_roles_are_created_by_migration():
 def test_contributor_writes_a_draft_and_submits_it_for_review(client, contributor):
     client.force_login(contributor)
     data = admin_form_data(
-        client, reverse("admin:articles_article_add"), title="My draft", status="in_review"
+        client, reverse("admin:articles_article_add"), title="My draft", _submit="Submit"
     )
 
     response = client.post(reverse("admin:articles_article_add"), data)
@@ -47,7 +47,7 @@ def test_contributor_cannot_publish_by_crafting_a_post(client, contributor):
     data = admin_form_data(
         client,
         change_url(draft),
-        status="published",
+        _publish="Publish",
         published_at_0="2024-01-01",
         published_at_1="10:00:00",
     )
@@ -100,13 +100,15 @@ def test_editor_edits_any_article_but_cannot_publish(client, editor, contributor
     assert client.post(change_url(draft), data).status_code == 302
     data = admin_form_data(client, change_url(live), title="Corrected title")
     assert client.post(change_url(live), data).status_code == 302
-    data = admin_form_data(client, change_url(live), status="draft")
+    data = admin_form_data(client, change_url(live), _unpublish="Unpublish")
     refused = client.post(change_url(live), data)
 
     draft.refresh_from_db()
     live.refresh_from_db()
     assert draft.title == "Edited by editor"
-    assert live.title == "Corrected title"
+    # The correction waits in the live article's working copy for a Publisher.
+    assert live.title == "Live piece"
+    assert Article.objects.get(working_copy_of=live).title == "Corrected title"
     assert refused.status_code == 200
     assert live.status == "published"
 
@@ -118,7 +120,7 @@ def test_publisher_publishes_schedules_and_unpublishes(client, publisher):
     data = admin_form_data(
         client,
         change_url(draft),
-        status="published",
+        _publish="Publish",
         published_at_0="2099-01-01",
         published_at_1="09:00:00",
     )

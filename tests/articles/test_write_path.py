@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import close_old_connections, connection
+from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -63,6 +63,7 @@ def test_an_admin_save_of_fields_and_inlines_writes_one_revision_and_one_event(a
         admin_client,
         change_url(article),
         title="A new title",
+        _publish="Save and publish now",
         **{"article_authors-0-order": "5", "change_note": "Retitled"},
     )
     assert admin_client.post(change_url(article), data).status_code == 302
@@ -170,7 +171,7 @@ def test_publishing_and_back_dating_follow_one_rule_for_the_form_and_the_service
     data = admin_form_data(
         client,
         change_url(other),
-        status="published",
+        _publish="Publish",
         published_at_0="2024-01-02",
         published_at_1="10:00:00",
     )
@@ -195,7 +196,7 @@ def at_once(*posts):
             barrier.wait(5)
             results[index] = client.post(url, data)
         finally:
-            close_old_connections()
+            connections.close_all()
 
     threads = [threading.Thread(target=run, args=(i, *post)) for i, post in enumerate(posts)]
     for thread in threads:
@@ -218,7 +219,7 @@ def test_two_publishers_publishing_different_articles_at_once_both_succeed():
     one = logged_in(make_user("one", role="Publisher"))
     two = logged_in(make_user("two", role="Publisher"))
     posts = [
-        (client, change_url(a), admin_form_data(client, change_url(a), status="published"))
+        (client, change_url(a), admin_form_data(client, change_url(a), _publish="Publish"))
         for client, a in ((one, first), (two, second))
     ]
     responses = at_once(*posts)
@@ -235,8 +236,8 @@ def test_two_publishers_saving_one_article_at_once_one_wins_the_other_sees_the_c
     two = logged_in(make_user("two", role="Publisher"))
     url = change_url(article)
     posts = [
-        (one, url, admin_form_data(one, url, status="published", title="One's title")),
-        (two, url, admin_form_data(two, url, status="published", title="Two's title")),
+        (one, url, admin_form_data(one, url, _publish="Publish", title="One's title")),
+        (two, url, admin_form_data(two, url, _publish="Publish", title="Two's title")),
     ]
     responses = at_once(*posts)
     codes = sorted(r.status_code for r in responses)
@@ -279,7 +280,7 @@ def test_two_undeletes_of_one_article_at_once_bring_it_back_once(publisher):
         except Exception as error:
             errors.append(error)
         finally:
-            close_old_connections()
+            connections.close_all()
 
     threads = [threading.Thread(target=undelete) for _ in range(2)]
     for thread in threads:

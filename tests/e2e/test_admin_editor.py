@@ -23,7 +23,7 @@ def test_rich_text_editor_runs_under_the_csp_and_its_output_is_saved(admin_page,
     admin_page.keyboard.type("Typed in the rich-text editor.")
     admin_page.fill("#id_title", "Written in the browser")
     admin_page.click("input[name=_save]")
-    admin_page.wait_for_url("**/admin/articles/article/")
+    admin_page.wait_for_url("**/admin/articles/article/*/change/")
 
     assert violations == []
     article = Article.objects.get(title="Written in the browser")

@@ -59,8 +59,8 @@ def test_change_form_shows_current_suggestions_with_pin_and_hide_buttons(publish
     assert html.lower().index("curated related articles") < html.index('id="related-suggestions"')
     top = Article.objects.get(title="Gas pipeline exports to Europe")
     assert "Gas pipeline exports to Europe" in html
-    assert f'formaction="{action_url("pin", main, top)}"' in html
-    assert f'formaction="{action_url("hide", main, top)}"' in html
+    assert f'data-related-action="{action_url("pin", main, top)}"' in html
+    assert f'data-related-action="{action_url("hide", main, top)}"' in html
 
 
 def test_add_form_explains_that_suggestions_come_after_saving(publisher_client):
@@ -91,7 +91,7 @@ def test_hide_excludes_the_article_from_this_articles_suggestions(publisher_clie
     assert top.title not in block_titles(client.get(main.get_absolute_url()))
     html = publisher_client.get(change_url(main)).content.decode()
     assert "Hidden from this article's suggestions" in html
-    assert f'formaction="{action_url("unhide", main, top)}"' in html
+    assert f'data-related-action="{action_url("unhide", main, top)}"' in html
 
     publisher_client.post(action_url("unhide", main, top))
     assert not HiddenSuggestion.objects.filter(article=main).exists()
@@ -143,7 +143,7 @@ def test_admin_flags_curated_links_to_unpublished_articles(publisher_client, pub
 
 
 def _with_new_link(client, article, target, *, reverse_too):
-    data = admin_form_data(client, change_url(article))
+    data = admin_form_data(client, change_url(article), _publish="Save and publish now")
     index = int(data["related_links-TOTAL_FORMS"])
     data["related_links-TOTAL_FORMS"] = str(index + 1)
     data[f"related_links-{index}-to_article"] = str(target.pk)
@@ -218,6 +218,7 @@ def test_saving_an_article_in_the_admin_refreshes_its_suggestions(
         title="Sturgeon survey results",
         dek="Fish stocks counted again.",
         summary="Caviar quotas.",
+        _publish="Save and publish now",
     )
     response = publisher_client.post(change_url(article), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -234,7 +235,7 @@ def test_publishing_in_the_admin_makes_the_article_a_suggestion_elsewhere(
     draft = make_draft(title="Gas pipeline tariffs", topics=[energy])
     run_jobs(run_tasks)
     assert stored(neighbour) == []
-    data = admin_form_data(publisher_client, change_url(draft), status="published")
+    data = admin_form_data(publisher_client, change_url(draft), _publish="Publish")
     response = publisher_client.post(change_url(draft), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     run_jobs(run_tasks)
