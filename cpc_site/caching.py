@@ -178,6 +178,7 @@ request_audience = None
 
 def audience(request):
     """The visibility class of `request` ("public" for anonymous readers), None if personal."""
+    request = getattr(request, "_request", request)  # the HttpRequest inside a DRF Request
     if "cache_audience" not in request.__dict__:
         keyed = any(header in request.META for header in KEY_HEADERS)
         if not keyed:

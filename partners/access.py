@@ -92,6 +92,7 @@ class KeyThrottle(SimpleRateThrottle):
 def check(request):
     """The Access of the key `request` sends (None without one), once per request; a bad key
     is a 401 (AuthenticationFailed)."""
+    request = getattr(request, "_request", request)  # the HttpRequest inside a DRF Request
     if "partner_access" in request.__dict__:
         return request.partner_access
     secret = sent_key(request.META)
