@@ -699,6 +699,13 @@ class _ReusedClientRedisCacheClient(RedisCacheClient):
             pipe.publish(key, value)
             pipe.execute()
 
+    def count(self, key, timeout):
+        # One round trip: create the counter with its expiry if missing, then add one.
+        with self.get_client(key, write=True).pipeline(transaction=False) as pipe:
+            pipe.set(key, 0, ex=timeout, nx=True)
+            pipe.incr(key)
+            return pipe.execute()[1]
+
     def subscribe(self, key):
         pubsub = self.get_client(key, write=True).pubsub()
         try:
@@ -723,6 +730,11 @@ class RedisCache(DjangoRedisCache):
         """Set `key` (no expiry) to the string `value` and publish it on a channel named
         like the key (prefix and version included)."""
         self._cache.set_and_publish(self.make_and_validate_key(key), value)
+
+    def count(self, key, timeout):
+        """Add one to the counter `key` (created to live `timeout` seconds) and return it, in
+        one round trip (rate limits and request counts)."""
+        return self._cache.count(self.make_and_validate_key(key), timeout)
 
     def subscribe(self, key):
         """A redis-py PubSub subscribed to the channel that `set_and_publish(key, …)` uses."""

@@ -185,6 +185,7 @@ WORKER_PERIODIC_TASKS = [
     ("articles.tasks.publish_due", 5),
     ("articles.tasks.stamp_commit_times", 60),
     ("webhooks.tasks.dispatch_and_deliver", 1),
+    ("partners.tasks.flush_usage", 60),
 ]
 
 # Partner webhooks (webhooks/): see README, "Webhooks".
@@ -320,6 +321,9 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": None,
     "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES") or 0) or None,
 }
+# Count partner requests in the shared cache, moved into the database every minute by the
+# worker (a keyed answer from the response cache then writes nothing to the database).
+PARTNER_USAGE_IN_CACHE = env_bool("PARTNER_USAGE_IN_CACHE", bool(REDIS_URL))
 API_PAGE_SIZE = 20
 API_PAGE_SIZE_MAX = 100
 API_CACHE_MAX_AGE = int(os.environ.get("API_CACHE_MAX_AGE", "60"))

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cpc_site.caching import reset_local_response_cache
-from partners.models import KeyUsage
+from partners.models import KeyUsage, flush_usage
 from tests.api.conftest import auth, make_key
 from tests.factories import edit, make_article
 
@@ -32,6 +32,7 @@ LIST = "/api/v1/articles/"
 def redis_cache(isolated_media_and_cache, response_cache_off, settings):
     settings.RESPONSE_CACHE_SECONDS = 600
     settings.FRAGMENT_CACHE_SECONDS = 600
+    settings.PARTNER_USAGE_IN_CACHE = True  # as in production with Redis
     server = redis.Redis.from_url(REDIS_URL)
     server.ping()
     prefix = f"test-keyed-{uuid.uuid4().hex}"
@@ -70,13 +71,16 @@ def test_a_key_without_the_embargo_scope_shares_the_anonymous_entries(client):
     key, secret = make_key()
     anonymous, rendered = served(client, LIST)
     assert rendered
-    keyed, rendered = served(client, LIST, **auth(secret))
-    assert not rendered  # a hit: only the key was looked up
+    with CaptureQueriesContext(connection) as queries:
+        keyed, rendered = served(client, LIST, **auth(secret))
+    assert not rendered
+    assert len(queries) == 1  # a hit: the key is looked up, nothing is written
     assert keyed.content == anonymous.content and titles(keyed) == {"Public piece"}
     assert keyed["Cache-Control"] == "private, no-cache"
     assert keyed["RateLimit-Policy"].startswith('"partner"') and "r=" in keyed["RateLimit"]
     assert keyed["ETag"] == anonymous["ETag"]
-    assert KeyUsage.objects.get(key=key).requests == 1  # hits are counted too
+    assert flush_usage() == 1  # hits are counted too (in Redis, then in the database)
+    assert KeyUsage.objects.get(key=key).requests == 1
 
 
 def test_an_embargo_key_has_entries_of_its_own_that_nobody_else_gets(client):
@@ -143,4 +147,5 @@ def test_a_keyed_request_counts_once_against_its_rate_hit_or_miss(client):
     miss = client.get(LIST, **auth(secret))  # the view renders (fragments read too)
     hit = client.get(LIST, **auth(secret))
     assert [miss["RateLimit"].split(";")[1], hit["RateLimit"].split(";")[1]] == ["r=9", "r=8"]
+    flush_usage()
     assert KeyUsage.objects.get(key=key).requests == 2
