@@ -138,13 +138,14 @@ def flush_usage():
     each counter is decreased by exactly what was moved, so requests counted meanwhile stay."""
     now = timezone.now()
     today = timezone.localdate(now)
+    days = (today - timedelta(days=1), today)
+    keys = {key.pk: key for key in PartnerKey.objects.filter(revoked=False).only("pk")}
+    counters = {_usage_counter(pk, day): (pk, day) for pk in keys for day in days}
     moved = 0
-    for key in PartnerKey.objects.filter(revoked=False).only("pk"):
-        for day in (today - timedelta(days=1), today):
-            counter = _usage_counter(key.pk, day)
-            requests = cache.get(counter) or 0
-            if requests:
-                cache.decr(counter, requests)
-                key.count_uses(day, requests, now)
-                moved += requests
+    for counter, requests in cache.get_many(list(counters)).items():
+        if requests:
+            pk, day = counters[counter]
+            cache.decr(counter, requests)
+            keys[pk].count_uses(day, requests, now)
+            moved += requests
     return moved

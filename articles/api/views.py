@@ -102,7 +102,7 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
             "api-article",
             page,
             self.serialize_list_items,
-            vary=[",".join(self.selected_fields() or [])],
+            vary=[",".join(sorted(self.selected_fields() or []))],
         )
         return self.get_paginated_response(items)
 
