@@ -24,19 +24,27 @@ ORDERINGS = {
     "updated_at": ("updated_at", "pk"),
     "title": ("title", "pk"),
 }
+ORDERING_LABELS = {
+    "-published_at": "newest first",
+    "published_at": "oldest first",
+    "-updated_at": "last edited first",
+    "updated_at": "least recently edited first",
+    "title": "by title",
+}
 
 
-def check_query_params(request, allowed):
-    """Refuse unknown, repeated and empty query parameters, naming each one."""
+def check_query_params(request, allowed, repeatable=frozenset()):
+    """Refuse unknown and empty query parameters, and repeated ones but `repeatable`,
+    naming each one."""
     problems = []
     for name in request.query_params:
         values = request.query_params.getlist(name)
         if name not in allowed:
             known = ", ".join(sorted(allowed)) or "none"
             problems.append((name, f"Unknown parameter. This endpoint accepts: {known}."))
-        elif len(values) > 1:
+        elif len(values) > 1 and name not in repeatable:
             problems.append((name, "Give this parameter once."))
-        elif not values[0].strip():
+        elif not all(value.strip() for value in values):
             problems.append((name, "Must not be empty."))
     if problems:
         raise InvalidParameters(problems)
@@ -105,7 +113,7 @@ class ArticleFilter(django_filters.FilterSet):
     )
     ordering = django_filters.ChoiceFilter(
         method="filter_ordering",
-        choices=[(value, value) for value in ORDERINGS],
+        choices=list(ORDERING_LABELS.items()),
         label="Sort order; `-published_at` unless searching (then by relevance).",
         error_messages={"invalid_choice": "Unknown ordering; see the schema for the values."},
     )

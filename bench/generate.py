@@ -161,6 +161,7 @@ def generate(article_count, seed):
     from django.utils.text import slugify
     from simple_history.utils import bulk_create_with_history
 
+    from articles import services
     from articles.models import (
         WORDS_PER_MINUTE,
         Article,
@@ -191,14 +192,18 @@ def generate(article_count, seed):
         return model.objects.bulk_create(objs, batch_size=BATCH)
 
     log("images: 4 files with renditions, shared by many rows")
+    # Through the write path (renditions are made on save); the bulk rows below are inserts.
     files = [
-        Image.objects.create(
-            file=SimpleUploadedFile(f"bench-{n}.jpg", jpeg(color), "image/jpeg"),
-            alt_text=f"Bench image {n}",
-            caption="Port cranes at dusk",
-            credit="president.az (2019)",
-            credit_url="https://president.az/",
-            licence="CC BY 4.0",
+        services.save_image(
+            image=Image(
+                file=SimpleUploadedFile(f"bench-{n}.jpg", jpeg(color), "image/jpeg"),
+                alt_text=f"Bench image {n}",
+                caption="Port cranes at dusk",
+                credit="president.az (2019)",
+                credit_url="https://president.az/",
+                licence="CC BY 4.0",
+            ),
+            user=user,
         )
         for n, color in enumerate([(30, 90, 160), (160, 60, 40), (40, 120, 70), (90, 90, 90)])
     ]

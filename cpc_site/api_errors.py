@@ -171,19 +171,70 @@ class ProblemAutoSchema(AutoSchema):
         return response
 
 
+SPARSE = {"ArticleSummary": "ArticleSummarySparse", "ArticleDetail": "ArticleDetailSparse"}
+
+
+def _enum_varnames(values):
+    """Readable names of orderings for generated clients: `-published_at` is
+    PUBLISHED_AT_DESC, `published_at` PUBLISHED_AT_ASC, `title` TITLE."""
+    names = []
+    for value in values:
+        name = value.lstrip("-").upper()
+        if value.startswith("-"):
+            name += "_DESC"
+        elif f"-{value}" in values:
+            name += "_ASC"
+        names.append(name)
+    return names
+
+
 def postprocess_schema(result, generator, request, public):
-    """State what the strict parameter check enforces; article fields may be sparse."""
+    """State what the server enforces and sends: every field of an answer is always present
+    (required; nullable where it may be null), except with `fields=` on articles, whose answers
+    match a sparse variant; empty parameters are refused; orderings have readable names."""
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 schema = parameter.get("schema", {})
                 if parameter.get("in") == "query" and schema.get("type") == "string":
                     schema.setdefault("minLength", 1)  # an empty parameter is a 400
-    for name, schema in result.get("components", {}).get("schemas", {}).items():
-        if name in {"ArticleSummary", "ArticleDetail"}:
-            schema.pop("required", None)
-            schema["description"] = (
-                schema.get("description", "")
-                + " With `fields=`, only the listed fields are present."
-            ).strip()
+                if parameter.get("name") == "ordering" and "enum" in schema:
+                    schema["x-enum-varnames"] = _enum_varnames(schema["enum"])
+    schemas = result.get("components", {}).get("schemas", {})
+    for schema in schemas.values():
+        if schema.get("type") == "object" and schema.get("properties"):
+            schema["required"] = sorted(schema["properties"])
+    for full, sparse in SPARSE.items():
+        if full not in schemas:
+            continue
+        schemas[sparse] = {
+            **{k: v for k, v in schemas[full].items() if k != "required"},
+            "description": f"{full} with only the fields named in `fields=`.",
+        }
+    _sparse_alternatives(result)
     return result
+
+
+def _sparse_alternatives(result):
+    """Article answers are the full shape, or the sparse one when `fields` is given."""
+
+    def alternatives(node):
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            name = ref.rsplit("/", 1)[-1]
+            if name in SPARSE and len(node) == 1:
+                return {"anyOf": [node, {"$ref": f"#/components/schemas/{SPARSE[name]}"}]}
+            return {key: alternatives(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [alternatives(item) for item in node]
+        return node
+
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if "200" in operation.get("responses", {}):
+                response = operation["responses"]["200"]
+                operation["responses"]["200"] = alternatives(response)
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, schema in list(schemas.items()):
+        if name.startswith("Paginated") and name not in SPARSE.values():
+            schemas[name] = alternatives(schema)

@@ -20,9 +20,12 @@ publication (read, with the generation, before the view runs). That moment is it
 cached under the generation, so a reschedule retires it too.
 
 Never cached, never served from the shared cache: anything but GET/HEAD, requests with a
-session cookie (editors see fresh pages) or an `Authorization`/API-key header (partners'
-keys can see embargoed articles), the admin and previews, and responses that set cookies
-or say `private`/`no-store`.
+session cookie (editors see fresh pages), the admin and previews, and responses that set
+cookies or say `private`/`no-store`. Partner keys are checked before the cache is read (by
+`request_audience`, the partner API's rule wired in by `cpc_site.apps`): a key sees what its
+*visibility class* sees, so its answers are cached per class, under the same generation and
+expiry rules: a key without the embargo scope shares the anonymous entries, a key with it
+has entries of its own; an answer only for one key (revisions) is never stored.
 
 Two layers with Redis: each worker process also keeps the entries it served last in its own
 memory (`RESPONSE_CACHE_LOCAL_BYTES`), so a hit costs no Redis round trip at all. That copy
@@ -67,8 +70,15 @@ from redis.exceptions import RedisError
 GENERATION_KEY = "content-generation"
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 # A response that varies on anything else is not stored (the key would not tell variants apart).
-STORABLE_VARY = frozenset({"accept", "accept-encoding", "cookie", "authorization", "origin"})
-KEPT_HEADERS_SKIP = frozenset({"set-cookie", "cache-control", "date"})
+STORABLE_VARY = frozenset(
+    {"accept", "accept-encoding", "cookie", "authorization", "x-api-key", "origin"}
+)
+# Not stored: per request (rate limits: `extra_response_headers`) or set when serving.
+KEPT_HEADERS_SKIP = frozenset(
+    {"set-cookie", "cache-control", "date", "ratelimit", "ratelimit-policy"}
+)
+KEY_HEADERS = ("HTTP_AUTHORIZATION", "HTTP_X_API_KEY")
+PUBLIC = "public"
 SUBSCRIBE_TIMEOUT_SECONDS = 2
 # After a failed subscription (Redis down, or pub/sub refused by its ACL) a worker serves from
 # Redis alone and tries again this much later, not on every request.
@@ -160,13 +170,29 @@ def private_path(path):
     return path.startswith(tuple(settings.RESPONSE_CACHE_PRIVATE_PATHS))
 
 
+# What a keyed request may share: request -> "public" (what anonymous readers see), another
+# class name (e.g. "embargo"), or None (personal). Set by the wiring (`cpc_site.apps`) to the
+# partner API's rule, which checks the key (and counts it against its rate) first.
+request_audience = None
+
+
+def audience(request):
+    """The visibility class of `request` ("public" for anonymous readers), None if personal."""
+    request = getattr(request, "_request", request)  # the HttpRequest inside a DRF Request
+    if "cache_audience" not in request.__dict__:
+        keyed = any(header in request.META for header in KEY_HEADERS)
+        if not keyed:
+            request.cache_audience = PUBLIC
+        else:
+            rule = request_audience
+            request.cache_audience = rule(request) if rule is not None else None
+    return request.cache_audience
+
+
 def personal_request(request):
-    """A request whose answer may depend on who asks: editors and API-key holders."""
-    return (
-        settings.SESSION_COOKIE_NAME in request.COOKIES
-        or "HTTP_AUTHORIZATION" in request.META
-        or "HTTP_X_API_KEY" in request.META
-    )
+    """A request whose answer may depend on who asks: editors, and keys that are not valid
+    (or over their rate) or ask for something that is not the partner API."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES or audience(request) is None
 
 
 def _cache_control(response):
@@ -369,12 +395,17 @@ class ResponseCacheMiddleware:
             return self._personal(request)
         if settings.RESPONSE_CACHE_SECONDS <= 0:
             response = self.get_response(request)
+            if _keyed(request):
+                return self._private_headers(request, response)
             self._public_headers(response, settings.RESPONSE_CACHE_SECONDS)
             return response
         return self._shared(request)
 
     def _personal(self, request):
-        response = self.get_response(request)
+        return self._private_headers(request, self.get_response(request))
+
+    @staticmethod
+    def _private_headers(request, response):
         directives = _cache_control(response)
         if "no-store" not in directives:
             response.headers.pop("Cache-Control", None)
@@ -397,6 +428,7 @@ class ResponseCacheMiddleware:
                 meta.get("HTTP_ACCEPT", ""),
                 # GZipMiddleware only asks whether gzip is accepted: one variant each.
                 "gzip" if re_accepts_gzip.search(meta.get("HTTP_ACCEPT_ENCODING", "")) else "",
+                audience(request),
             )
         )
         digest = hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
@@ -446,6 +478,8 @@ class ResponseCacheMiddleware:
         if next_publication_at is not None:
             expires_at = min(expires_at, next_publication_at)
         if not self._storable(request, response):
+            if _keyed(request):
+                return self._private_headers(request, response)
             self._public_headers(response, expires_at - started)
             return response
         settled = started - generation.changed_at >= settings.RESPONSE_CACHE_SETTLE_SECONDS
@@ -468,13 +502,21 @@ class ResponseCacheMiddleware:
             cache.set(key, entry, timeout=ttl)
             if local is not None:
                 local.put(key, entry)
-        self._public_headers(response, max(0, expires_at - started))
+        if _keyed(request):
+            self._private_headers(request, response)
+        else:
+            self._public_headers(response, max(0, expires_at - started))
         return _conditional_response(request, response, generation)
 
     def _storable(self, request, response):
         if response.status_code != 200 or response.streaming or response.cookies:
             return False
         directives = _cache_control(response)
+        if _keyed(request):
+            # Private to keys, but the same for every key of the class: the view says so.
+            if getattr(response, "shared_audience", None) != audience(request):
+                return False
+            directives -= {"private", "must-revalidate", "max-age"}
         if directives & {"private", "no-store", "no-cache"}:
             return False
         vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
@@ -492,6 +534,10 @@ class ResponseCacheMiddleware:
             f"public, max-age={min(settings.CACHE_CONTROL_MAX_AGE, seconds_left)}, "
             f"s-maxage={min(settings.CACHE_CONTROL_S_MAXAGE, seconds_left)}"
         )
+        if _keyed(request):
+            response["Cache-Control"] = "private, no-cache"
+            for name, value in getattr(request, "extra_response_headers", {}).items():
+                response[name] = value
         if not any(header in request.META for header in CONDITIONAL_HEADERS):
             return response
         return _conditional_response(request, response, generation)
@@ -511,6 +557,10 @@ class ResponseCacheMiddleware:
             s_maxage=min(settings.CACHE_CONTROL_S_MAXAGE, seconds_left),
         )
         patch_vary_headers(response, ["Cookie", "Authorization"])
+
+
+def _keyed(request):
+    return any(header in request.META for header in KEY_HEADERS)
 
 
 # --- Fragments: parts of pages that stay cached while the whole-page cache is off ---
@@ -574,7 +624,7 @@ def cached_count(request, object_list, *, ignore=("page",)):
         return object_list.count()
     params = sorted((name, values) for name, values in request.GET.lists() if name not in ignore)
     digest = hashlib.md5(repr(params).encode(), usedforsecurity=False).hexdigest()
-    keys = [request.path, digest]
+    keys = [request.path, digest, audience(request)]
     count = get_fragment(request, "count", keys)
     if count is None:
         started = _now()
@@ -592,7 +642,7 @@ def cached_items(request, name, objects, render_many, *, vary=()):
     """
     if not fragments_enabled(request):
         return list(render_many(objects))
-    vary = [request.scheme, request.get_host(), *vary]
+    vary = [request.scheme, request.get_host(), audience(request), *vary]
     keys = [(name, [*vary, obj.pk]) for obj in objects]
     started = _now()
     load_fragments(request, keys)
@@ -649,6 +699,13 @@ class _ReusedClientRedisCacheClient(RedisCacheClient):
             pipe.publish(key, value)
             pipe.execute()
 
+    def count(self, key, timeout):
+        # One round trip: create the counter with its expiry if missing, then add one.
+        with self.get_client(key, write=True).pipeline(transaction=False) as pipe:
+            pipe.set(key, 0, ex=timeout, nx=True)
+            pipe.incr(key)
+            return pipe.execute()[1]
+
     def subscribe(self, key):
         pubsub = self.get_client(key, write=True).pubsub()
         try:
@@ -673,6 +730,11 @@ class RedisCache(DjangoRedisCache):
         """Set `key` (no expiry) to the string `value` and publish it on a channel named
         like the key (prefix and version included)."""
         self._cache.set_and_publish(self.make_and_validate_key(key), value)
+
+    def count(self, key, timeout):
+        """Add one to the counter `key` (created to live `timeout` seconds) and return it, in
+        one round trip (rate limits and request counts)."""
+        return self._cache.count(self.make_and_validate_key(key), timeout)
 
     def subscribe(self, key):
         """A redis-py PubSub subscribed to the channel that `set_and_publish(key, …)` uses."""

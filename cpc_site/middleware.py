@@ -3,6 +3,9 @@ import hashlib
 import re
 
 from django.conf import settings
+from django.middleware import http
+from django.utils.cache import get_conditional_response, set_response_etag
+from django.utils.http import parse_http_date_safe
 
 IMPORT_MAP = re.compile(rb'<script type="importmap"[^>]*>(.*?)</script>', re.DOTALL)
 
@@ -35,3 +38,20 @@ class ContentSecurityPolicyMiddleware:
         if hashes:
             policy = policy.replace("script-src 'self'", "script-src 'self' " + " ".join(hashes))
         return policy
+
+
+class ConditionalGetMiddleware(http.ConditionalGetMiddleware):
+    """Django's ETag and 304 handling, for HEAD as well as GET: a HEAD answer carries the
+    validators its GET would (views render the same body for both; the server drops it)."""
+
+    def process_response(self, request, response):
+        if request.method != "HEAD" or response.streaming:
+            return super().process_response(request, response)
+        if self.needs_etag(response) and not response.has_header("ETag"):
+            set_response_etag(response)
+        last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
+        if response.has_header("ETag") or last_modified:
+            return get_conditional_response(
+                request, etag=response.get("ETag"), last_modified=last_modified, response=response
+            )
+        return response

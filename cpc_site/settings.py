@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "related",
     "cpc_site.apps.SiteConfig",
     "partners",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -81,7 +82,7 @@ MIDDLEWARE = [
     "cpc_site.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.http.ConditionalGetMiddleware",
+    "cpc_site.middleware.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -183,7 +184,38 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WORKER_PERIODIC_TASKS = [
     ("articles.tasks.publish_due", 5),
     ("articles.tasks.stamp_commit_times", 60),
+    ("webhooks.tasks.dispatch_and_deliver", 1),
+    ("partners.tasks.flush_usage", 60),
 ]
+
+# Partner webhooks (webhooks/): see README, "Webhooks".
+# Loopback and private addresses (and plain http to them) only when this is on: development
+# and tests. Never in production: a webhook must not reach the site's own network.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# A worker that dies mid-delivery leaves it to another after this long (> the timeout).
+WEBHOOK_LEASE_SECONDS = int(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
+WEBHOOK_RETRY_FIRST_DELAY_SECONDS = int(os.environ.get("WEBHOOK_RETRY_FIRST_DELAY_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_DELAY_SECONDS = int(os.environ.get("WEBHOOK_RETRY_MAX_DELAY_SECONDS", "14400"))
+WEBHOOK_RETRY_FOR_SECONDS = int(os.environ.get("WEBHOOK_RETRY_FOR_SECONDS", str(24 * 3600)))
+WEBHOOK_CONCURRENCY = int(os.environ.get("WEBHOOK_CONCURRENCY", "4"))
+WEBHOOK_SECRET_ROTATION_HOURS = int(os.environ.get("WEBHOOK_SECRET_ROTATION_HOURS", "24"))
+
+# E-mail (webhook owners are told when their endpoint is disabled). Printed to the console in
+# development; an SMTP server in production.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -254,26 +286,14 @@ CONTENT_SECURITY_POLICY = (
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
-CORS_ALLOW_HEADERS = ["authorization", "if-none-match", "if-modified-since"]
+CORS_ALLOW_HEADERS = ["authorization", "x-api-key", "if-none-match", "if-modified-since"]
+CORS_EXPOSE_HEADERS = ["etag", "last-modified", "ratelimit", "ratelimit-policy", "retry-after"]
 
 # History: 64-bit ids and change notes of any length (see articles.history).
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 LOGIN_URL = "admin:login"
 
-# E-mail (workflow notifications): the console in development, SMTP in production.
-EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
-)
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "desk@localhost")
 
 LOGGING = {
     "version": 1,
@@ -302,6 +322,9 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": None,
     "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES") or 0) or None,
 }
+# Count partner requests in the shared cache, moved into the database every minute by the
+# worker (a keyed answer from the response cache then writes nothing to the database).
+PARTNER_USAGE_IN_CACHE = env_bool("PARTNER_USAGE_IN_CACHE", bool(REDIS_URL))
 API_PAGE_SIZE = 20
 API_PAGE_SIZE_MAX = 100
 API_CACHE_MAX_AGE = int(os.environ.get("API_CACHE_MAX_AGE", "60"))

@@ -1,35 +1,30 @@
-"""Anonymous readers share a modest rate per address; each partner key has its own rate."""
+"""Anonymous readers share a modest rate per address; each partner key has its own rate
+(counted once per request by `partners.access`, which the response cache asks first)."""
 
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+from rest_framework.throttling import AnonRateThrottle, BaseThrottle
 
-from .models import PartnerKey
+from . import access
 
 
-def partner_key(request):
-    return request.auth if isinstance(request.auth, PartnerKey) else None
+def partner_access(request):
+    return access.check(request._request)
 
 
 class AnonymousRateThrottle(AnonRateThrottle):
     """The `anon` rate, per client address, for requests without a key."""
 
     def get_cache_key(self, request, view):
-        if partner_key(request) is not None:
+        if partner_access(request) is not None:
             return None
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class PartnerKeyRateThrottle(SimpleRateThrottle):
+class PartnerKeyRateThrottle(BaseThrottle):
     """The key's own rate (or the default `partner` rate), counted per key."""
 
-    scope = "partner"
-
     def allow_request(self, request, view):
-        key = partner_key(request)
-        if key is None:
-            return True
-        self.rate = key.throttle_rate or self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        self.access = partner_access(request)
+        return self.access is None or self.access.allowed
 
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": partner_key(request).prefix}
+    def wait(self):
+        return self.access.reset if self.access is not None else None

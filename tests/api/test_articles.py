@@ -183,19 +183,21 @@ def test_page_number_pagination_with_count_and_links(api):
         make_article()
     first = api.get("/api/v1/articles/?page_size=2").json()
     assert first["count"] == 5 and len(first["results"]) == 2
-    assert first["previous"] is None
-    assert first["next"] == "http://testserver/api/v1/articles/?page=2&page_size=2"
+    assert first["previous_url"] is None
+    assert first["next_url"] == "http://testserver/api/v1/articles/?page=2&page_size=2"
     last = api.get("/api/v1/articles/?page_size=2&page=3").json()
-    assert len(last["results"]) == 1 and last["next"] is None
-    assert last["previous"] == "http://testserver/api/v1/articles/?page=2&page_size=2"
+    assert len(last["results"]) == 1 and last["next_url"] is None
+    assert last["previous_url"] == "http://testserver/api/v1/articles/?page=2&page_size=2"
+    assert last["next_cursor"] is None
     assert len(api.get("/api/v1/articles/?page_size=100").json()["results"]) == 5
 
 
 def test_an_empty_list_is_page_one_not_an_error(api):
     assert api.get("/api/v1/articles/").json() == {
         "count": 0,
-        "next": None,
-        "previous": None,
+        "next_url": None,
+        "previous_url": None,
+        "next_cursor": None,
         "results": [],
     }
 

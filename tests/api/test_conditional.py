@@ -127,3 +127,59 @@ def test_keyed_requests_also_get_304(api, article):
     assert "private" in response["Cache-Control"]
     again = api.get("/api/v1/articles/", HTTP_IF_NONE_MATCH=response["ETag"], **auth(secret))
     assert again.status_code == 304
+
+
+@pytest.fixture(params=["key", "embargo key"])
+def key_headers(request):
+    return auth(make_key(embargo=request.param == "embargo key")[1])
+
+
+@pytest.mark.parametrize("what", ["author", "topic", "image credit", "new article"])
+def test_a_keyed_if_modified_since_never_confirms_a_changed_list_or_article(api, key_headers, what):
+    """A key holder sending only If-Modified-Since, after a change of what an article shows."""
+    from tests.factories import change, make_image
+
+    author, topic, image = make_author(), make_topic(), make_image(credit="Old credit")
+    article = make_article(authors=[author], topics=[topic], hero_image=image)
+    settle()
+    urls = ["/api/v1/articles/", f"/api/v1/articles/{article.slug}/"]
+    copies = {url: api.get(url, **key_headers) for url in urls}
+    assert all(copy["Last-Modified"] for copy in copies.values())
+
+    if what == "author":
+        change(author, name="Renamed Author")
+    elif what == "topic":
+        change(topic, name="Renamed Topic")
+    elif what == "image credit":
+        change(image, credit="New credit")
+    else:
+        make_article(title="A new one")
+    time.sleep(1.1)  # the second of the change is over: Last-Modified names it
+
+    for url, copy in copies.items():
+        again = api.get(url, HTTP_IF_MODIFIED_SINCE=copy["Last-Modified"], **key_headers)
+        if what == "new article" and url != "/api/v1/articles/":
+            continue  # (Last-Modified is that of everything the key sees: 200 or 304)
+        assert again.status_code == 200, (url, what)
+        assert again.content != copy.content
+
+
+def test_a_scheduled_article_going_live_is_never_confirmed_by_if_modified_since(
+    api, key_headers, monkeypatch
+):
+    """No write happens when it goes live: its list entry appears (or loses embargoed_until)."""
+    make_article()
+    scheduled = make_article(published_at=timezone.now() + timedelta(minutes=10))
+    settle()
+    copies = {
+        url: api.get(url, **key_headers)
+        for url in ("/api/v1/articles/", f"/api/v1/articles/{scheduled.slug}/")
+    }
+    later = timezone.now() + timedelta(minutes=11)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    for url, copy in copies.items():
+        if copy.status_code != 200:  # the detail is a 404 for keys without the embargo scope
+            continue
+        again = api.get(url, HTTP_IF_MODIFIED_SINCE=copy["Last-Modified"], **key_headers)
+        assert again.status_code == 200
+        assert again.content != copy.content

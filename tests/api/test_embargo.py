@@ -107,3 +107,27 @@ def test_once_due_an_embargoed_article_is_public_without_the_mark(api, scheduled
     )
     item = api.get(f"/api/v1/articles/{scheduled.slug}/").json()
     assert item["embargoed_until"] is None
+
+
+def test_an_embargo_key_gets_embargoed_then_published_when_the_article_goes_live(
+    api, scheduled, monkeypatch
+):
+    _, secret = make_key(embargo=True)
+    first = api.get("/api/v1/changes/", **auth(secret)).json()
+    told = [e for e in first["events"] if e["id"] == scheduled.pk]
+    assert [e["event"] for e in told] == ["embargoed"]
+    assert told[0]["modified_at"] and told[0]["embargoed_until"]
+
+    later = scheduled.published_at + timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    cursor = first["next_cursor"]
+    for headers in (auth(secret), {}):
+        events = api.get(f"/api/v1/changes/?since={cursor}", **headers).json()["events"]
+        if not headers:  # anonymous readers: from the start, it is simply published
+            events = api.get("/api/v1/changes/").json()["events"]
+        went_live = [e for e in events if e["id"] == scheduled.pk]
+        assert [e["event"] for e in went_live] == ["published"]
+        assert went_live[0]["embargoed_until"] is None
+        assert went_live[0]["modified_at"].startswith(
+            scheduled.published_at.strftime("%Y-%m-%dT%H:%M:%S")
+        )

@@ -171,3 +171,22 @@ def test_create_partner_key_command_refuses_a_bad_rate():
     with pytest.raises(CommandError):
         call_command("create_partner_key", partner="CLI Partner", rate="lots")
     assert not PartnerKey.objects.exists()
+
+
+def test_with_usage_counted_in_the_cache_the_worker_moves_it_to_the_database(api, settings):
+    """`partners.tasks.flush_usage` is one of the worker's periodic duties."""
+    from partners.tasks import flush_usage
+
+    assert ("partners.tasks.flush_usage", 60) in settings.WORKER_PERIODIC_TASKS
+    settings.PARTNER_USAGE_IN_CACHE = True
+    key, secret = make_key()
+    for _ in range(3):
+        assert api.get("/api/v1/topics/", **auth(secret)).status_code == 200
+    assert not KeyUsage.objects.exists()
+    assert flush_usage.call() == 3
+    assert KeyUsage.objects.get(key=key, day=timezone.localdate()).requests == 3
+    key.refresh_from_db()
+    assert key.last_used_at is not None
+    api.get("/api/v1/topics/", **auth(secret))
+    flush_usage.call()
+    assert KeyUsage.objects.get(key=key).requests == 4

@@ -31,9 +31,31 @@ def test_schema_describes_every_endpoint_and_its_problem_responses(api):
     names = {p["name"] for p in paths["/api/v1/articles/"]["get"]["parameters"]}
     assert names == {
         "author", "topic", "type", "published_after", "published_before", "updated_since",
-        "search", "ordering", "fields", "page", "page_size",
+        "search", "ordering", "fields", "page", "page_size", "cursor",
     }  # fmt: skip
-    assert "ApiKey" in schema["components"]["securitySchemes"]
+    assert {"ApiKey", "XApiKey"} <= set(schema["components"]["securitySchemes"])
+
+
+def test_schema_says_what_clients_may_send_and_what_they_get(api):
+    schema = yaml.safe_load(api.get("/api/v1/schema/").content)
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/articles/"]["get"]["parameters"]}
+    fields = parameters["fields"]
+    assert (fields["style"], fields["explode"], fields["schema"]["type"]) == ("form", True, "array")
+    ordering = parameters["ordering"]["schema"]
+    names = dict(zip(ordering["enum"], ordering["x-enum-varnames"], strict=True))
+    assert names["-published_at"] == "PUBLISHED_AT_DESC" and names["title"] == "TITLE"
+    components = schema["components"]["schemas"]
+    summary = components["ArticleSummary"]
+    assert set(summary["required"]) == set(summary["properties"])  # always all present
+    assert "required" not in components["ArticleSummarySparse"]  # with fields=
+    assert set(components["Author"]["required"]) >= {"slug", "bio", "role"}
+    items = components["PaginatedArticleSummaryList"]["properties"]["results"]["items"]
+    assert [ref["$ref"].rsplit("/", 1)[1] for ref in items["anyOf"]] == [
+        "ArticleSummary",
+        "ArticleSummarySparse",
+    ]
+    text = api.get("/api/v1/schema/").content.decode()
+    assert "next:" not in text and "previous:" not in text  # next_url, previous_url
 
 
 def test_docs_are_served_offline_under_the_content_security_policy(api):
