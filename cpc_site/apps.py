@@ -1,5 +1,7 @@
 """The project's wiring: connects the apps to the infrastructure (caches) they must not know."""
 
+from functools import partial
+
 from django.apps import AppConfig
 from django.db import transaction
 
@@ -9,9 +11,16 @@ from . import caching
 
 
 def retire_cached_responses(summary):
-    """After the commit of a change readers can see, every cached answer is stale."""
-    if summary.events:
+    """After the commit of a change readers can see, the cached answers of those who can see
+    it are stale. A write with no change-log event (a draft, an autosave, a working copy, a
+    review note) retires nothing; one that only embargo keys see (an edit of a scheduled
+    article) retires only their answers."""
+    audiences = {event.audience for event in summary.events}
+    if caching.PUBLIC in audiences:
         transaction.on_commit(caching.invalidate_content)
+        return
+    for audience in sorted(audiences):
+        transaction.on_commit(partial(caching.invalidate_audience, audience))
 
 
 class SiteConfig(AppConfig):

@@ -68,6 +68,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 GENERATION_KEY = "content-generation"
+# The generation of what only one visibility class other than the public sees (e.g. an
+# embargoed article's edit, which changes nothing anonymous readers can get).
+AUDIENCE_GENERATION_KEY = "audience-generation:{}"
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 # A response that varies on anything else is not stored (the key would not tell variants apart).
 STORABLE_VARY = frozenset(
@@ -187,6 +190,41 @@ def audience(request):
             rule = request_audience
             request.cache_audience = rule(request) if rule is not None else None
     return request.cache_audience
+
+
+def audience_tag(request):
+    """`audience(request)` as cache keys spell it. A class other than the public carries its
+    own generation, replaced by `invalidate_audience()`: its entries are then simply never
+    looked up again. Read from the shared cache once per request (one round trip, for keyed
+    requests of such a class only)."""
+    klass = audience(request)
+    if klass in (None, PUBLIC):
+        return klass
+    request = getattr(request, "_request", request)
+    if "cache_audience_tag" not in request.__dict__:
+        cache, key = _cache(), AUDIENCE_GENERATION_KEY.format(klass)
+        token = cache.get(key)
+        if token is None:  # never set, or evicted: a new one (old entries become unreachable)
+            cache.add(key, uuid.uuid4().hex, timeout=None)
+            token = cache.get(key) or uuid.uuid4().hex
+        request.cache_audience_tag = f"{klass}.{token}"
+    return request.cache_audience_tag
+
+
+def invalidate_audience(klass):
+    """Retire the cached answers only the visibility class `klass` gets (see `audience_tag`).
+
+    What the public sees stays cached, unless the change brought the next scheduled
+    publication forward (a new or an earlier schedule): public entries were stored to
+    expire at the old moment and would outlive the new one, so they go too."""
+    cache = _cache()
+    cache.set(AUDIENCE_GENERATION_KEY.format(klass), uuid.uuid4().hex, timeout=None)
+    known = cache.get(f"next-publication:{current_generation().token}")
+    moment = next_scheduled_change() if next_scheduled_change is not None else None
+    if moment is None:
+        return
+    if known is None or known[0] is None or moment.timestamp() < known[0]:
+        invalidate_content()
 
 
 def personal_request(request):
@@ -428,7 +466,7 @@ class ResponseCacheMiddleware:
                 meta.get("HTTP_ACCEPT", ""),
                 # GZipMiddleware only asks whether gzip is accepted: one variant each.
                 "gzip" if re_accepts_gzip.search(meta.get("HTTP_ACCEPT_ENCODING", "")) else "",
-                audience(request),
+                audience_tag(request),
             )
         )
         digest = hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
@@ -624,7 +662,7 @@ def cached_count(request, object_list, *, ignore=("page",)):
         return object_list.count()
     params = sorted((name, values) for name, values in request.GET.lists() if name not in ignore)
     digest = hashlib.md5(repr(params).encode(), usedforsecurity=False).hexdigest()
-    keys = [request.path, digest, audience(request)]
+    keys = [request.path, digest, audience_tag(request)]
     count = get_fragment(request, "count", keys)
     if count is None:
         started = _now()
@@ -642,7 +680,7 @@ def cached_items(request, name, objects, render_many, *, vary=()):
     """
     if not fragments_enabled(request):
         return list(render_many(objects))
-    vary = [request.scheme, request.get_host(), audience(request), *vary]
+    vary = [request.scheme, request.get_host(), audience_tag(request), *vary]
     keys = [(name, [*vary, obj.pk]) for obj in objects]
     started = _now()
     load_fragments(request, keys)
