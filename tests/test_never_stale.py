@@ -1,0 +1,196 @@
+"""Never stale: after every kind of change, every public address served through the caches
+equals a fresh render of it.
+
+The walk warms every public page, feed, sitemap and API answer through the response and
+fragment caches, makes one change through the services (then lets the worker run what the
+change queued, as in production), and asks every address again: the cached answer must be
+byte for byte what the site renders with every cache off.
+"""
+
+import os
+import uuid
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+import redis
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import services
+from articles.models import Article, Author, Topic
+from articles.revisions import system_user
+from articles.sitemaps import SITEMAPS
+from cpc_site.caching import reset_local_response_cache
+from tests.factories import (
+    change,
+    delete,
+    edit,
+    link,
+    make_article,
+    make_author,
+    make_image,
+    make_topic,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NOW = timezone.now()
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(autouse=True, params=["local memory", "redis"])
+def caches_on(request, isolated_media_and_cache, response_cache_off, settings):
+    """Both cache set-ups of production: one process's memory, and Redis shared by the app
+    servers (with each process's own copy of what it served last)."""
+    settings.RESPONSE_CACHE_SECONDS = 600
+    settings.FRAGMENT_CACHE_SECONDS = 600
+    if request.param == "local memory":
+        yield
+        return
+    server = redis.Redis.from_url(REDIS_URL)
+    prefix = f"test-never-stale-{uuid.uuid4().hex}"
+    backend = {
+        "BACKEND": "cpc_site.caching.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": prefix,
+        "OPTIONS": {"protocol": 2},
+    }
+    with override_settings(CACHES={"default": backend}, RESPONSE_CACHE_LOCAL_BYTES=4_000_000):
+        reset_local_response_cache()
+        try:
+            yield
+        finally:
+            reset_local_response_cache()
+    for key in server.scan_iter(match=f"{prefix}:*"):
+        server.delete(key)
+    server.close()
+
+
+def public_addresses():
+    """Every public address of the site as it is now (plus the ones walked before)."""
+    urls = {
+        reverse("articles:home"),
+        reverse("articles:article-list"),
+        reverse("articles:author-list"),
+        reverse("articles:topic-list"),
+        reverse("articles:feed"),
+        reverse("articles:atom-feed"),
+        reverse("articles:sitemap"),
+        reverse("articles:image-sitemap"),
+        reverse("articles:search") + "?q=caspian",
+        reverse("articles:search") + "?q=pipeline",
+        reverse("api:article-list"),
+        reverse("api:article-list") + "?ordering=-published_at&page_size=3",
+        reverse("api:author-list"),
+        reverse("api:topic-list"),
+    }
+    urls |= {reverse("articles:sitemap-section", args=[section]) for section in SITEMAPS}
+    for article in Article.objects.filter(working_copy_of=None):
+        urls |= {article.get_absolute_url(), reverse("api:article-detail", args=[article.slug])}
+    for author in Author.objects.all():
+        urls |= {
+            reverse("articles:author-detail", args=[author.slug]),
+            reverse("articles:author-feed", args=[author.slug]),
+            reverse("api:author-detail", args=[author.slug]),
+        }
+    for topic in Topic.objects.all():
+        urls |= {
+            reverse("articles:topic-detail", args=[topic.slug]),
+            reverse("articles:topic-atom-feed", args=[topic.slug]),
+            reverse("api:topic-detail", args=[topic.slug]),
+        }
+    return urls
+
+
+def answer(client, url):
+    response = client.get(url)
+    return response.status_code, response.content
+
+
+def fresh(client, url):
+    with override_settings(RESPONSE_CACHE_SECONDS=0, FRAGMENT_CACHE_SECONDS=0):
+        return answer(client, url)
+
+
+def walk(client, urls, what):
+    stale = [url for url in sorted(urls) if answer(client, url) != fresh(client, url)]
+    assert not stale, f"stale after {what}: {stale}"
+
+
+def warm(client, urls):
+    for url in urls:
+        client.get(url)
+
+
+@pytest.fixture
+def site():
+    """A small archive in which everything shows something else."""
+    mehdi = make_author(name="Leyla Mammadova", role="Fellow")
+    aigerim = make_author(name="Aigerim Sadykova", role="Analyst")
+    energy = make_topic(name="Energy")
+    trade = make_topic(name="Trade")
+    image = make_image(credit="president.az (2019)", alt_text="A pipeline at dusk")
+    first = make_article(
+        title="Caspian pipeline politics", authors=[mehdi], topics=[energy], hero_image=image
+    )
+    second = make_article(title="Caspian ports and trade", authors=[aigerim], topics=[trade])
+    third = make_article(
+        title="A pipeline tariff primer", authors=[mehdi, aigerim], topics=[energy, trade]
+    )
+    link(first, second)
+    link(second, third)
+    scheduled = make_article(
+        title="Caspian fisheries outlook",
+        authors=[aigerim],
+        topics=[trade],
+        published_at=NOW + timedelta(hours=1),
+    )
+    return {
+        "authors": (mehdi, aigerim),
+        "topics": (energy, trade),
+        "image": image,
+        "articles": (first, second, third),
+        "scheduled": scheduled,
+    }
+
+
+CHANGES = {
+    "article edit": lambda s: edit(s["articles"][1], title="Caspian ports, revised"),
+    "new article": lambda s: make_article(
+        title="Caspian pipeline finance", authors=[s["authors"][1]], topics=[s["topics"][0]]
+    ),
+    "author rename": lambda s: change(s["authors"][0], name="Leyla Mammadova-Aliyeva"),
+    "topic rename": lambda s: change(s["topics"][1], name="Trade and transit"),
+    "image credit": lambda s: change(s["image"], credit="Official photo (2020)"),
+    "related link": lambda s: link(s["articles"][2], s["articles"][0]),
+    "unpublish": lambda s: services.unpublish_article(article=s["articles"][2], user=system_user()),
+    "delete": lambda s: delete(s["articles"][0]),
+}
+
+
+@pytest.mark.parametrize("kind", list(CHANGES))
+def test_every_public_address_equals_a_fresh_render_after_a_change(client, site, run_tasks, kind):
+    urls = public_addresses()
+    warm(client, urls)
+    walk(client, urls, "warming")
+
+    CHANGES[kind](site)
+    run_tasks()
+
+    walk(client, urls | public_addresses(), kind)
+
+
+def test_every_public_address_equals_a_fresh_render_when_a_schedule_comes_due(
+    client, site, run_tasks
+):
+    urls = public_addresses()
+    warm(client, urls)
+
+    with mock.patch("django.utils.timezone.now", return_value=NOW + timedelta(hours=1, seconds=1)):
+        before_the_worker = urls | public_addresses()
+        walk(client, before_the_worker, "the schedule coming due")
+        run_tasks()  # the worker logs the publication
+        walk(client, before_the_worker, "the worker logging the publication")
+    assert site["scheduled"].title.encode() in client.get(reverse("articles:feed")).content
