@@ -43,6 +43,7 @@ class WriteSummary:
     propagate: set = field(default_factory=set)
     subjects: list = field(default_factory=list)  # (subject, id, audience) of other objects
     deferred_fan_out: list = field(default_factory=list)  # (subject, id, since) for a task
+    dependents_pending: bool = False  # articles showing changed ones are told by a task
     showing_deleted: set = field(default_factory=set)  # ids of articles that showed a deleted one
 
 

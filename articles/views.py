@@ -46,7 +46,8 @@ class PublishedArticlesMixin:
         context = super().get_context_data(**kwargs)
         articles = list(context["object_list"])
         load_fragments(
-            self.request, [(name, [a.pk]) for a in articles for name in self.card_fragments]
+            self.request,
+            [(name, [a.pk], a.modified_at) for a in articles for name in self.card_fragments],
         )
         pictures = [a for a in articles if a.hero_image_id and self._missing("card-image", a)]
         prefetch_related_objects(pictures, "hero_image")
@@ -55,7 +56,7 @@ class PublishedArticlesMixin:
         return context
 
     def _missing(self, fragment, article):
-        return get_fragment(self.request, fragment, [article.pk]) is None
+        return get_fragment(self.request, fragment, [article.pk], article.modified_at) is None
 
 
 class HomeView(PublishedArticlesMixin, ListView):
@@ -113,7 +114,7 @@ class ArticleDetailView(DetailView):
         article = super().get_object(
             Article.objects.published().select_related("hero_image", "social_image")
         )
-        keys = [(name, [article.pk]) for name in self.fragments]
+        keys = [(name, [article.pk], article.modified_at) for name in self.fragments]
         if not load_fragments(self.request, keys):
             prefetch_related_objects([article], *self.get_queryset()._prefetch_related_lookups)
         return article

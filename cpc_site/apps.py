@@ -17,7 +17,10 @@ def retire_cached_responses(summary):
     article) retires only their answers."""
     audiences = {event.audience for event in summary.events}
     if caching.PUBLIC in audiences:
-        transaction.on_commit(caching.invalidate_content)
+        # The log moved the stamp of every article whose own fragments changed, unless part
+        # of the fan-out waits for a task: then those articles' fragments go too.
+        stamps_moved = not (summary.deferred_fan_out or summary.dependents_pending)
+        transaction.on_commit(partial(caching.invalidate_content, stamps_moved=stamps_moved))
         return
     for audience in sorted(audiences):
         transaction.on_commit(partial(caching.invalidate_audience, audience))

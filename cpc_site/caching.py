@@ -68,6 +68,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 GENERATION_KEY = "content-generation"
+# The generation of fragments keyed by their article's own change stamp (`since`, below):
+# replaced only when a change may have altered articles whose stamps have not moved yet.
+STAMPED_GENERATION_KEY = "stamped-generation"
 # The generation of what only one visibility class other than the public sees (e.g. an
 # embargoed article's edit, which changes nothing anonymous readers can get).
 AUDIENCE_GENERATION_KEY = "audience-generation:{}"
@@ -124,9 +127,16 @@ def current_generation(stored=None):
     return generation
 
 
-def invalidate_content():
-    """Retire every cached response; call after writes that send no model signals."""
+def invalidate_content(*, stamps_moved=False):
+    """Retire every cached response and fragment.
+
+    `stamps_moved`: the change moved the change stamp (`Article.modified_at`, written by the
+    change log) of every article whose own fragments it alters, so fragments keyed by their
+    article's stamp (`since`) stay: only the articles that changed are rendered again.
+    """
     cache = _cache()
+    if not stamps_moved:
+        cache.set(STAMPED_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
     generation = Generation(uuid.uuid4().hex, _now())
     if isinstance(cache, RedisCache):
         cache.set_and_publish(GENERATION_KEY, str(generation))
@@ -608,27 +618,49 @@ def fragments_enabled(request):
     return settings.FRAGMENT_CACHE_SECONDS > 0 and not personal_request(request)
 
 
-def _fragment_key(name, keys):
-    return f"fragment:{name}:" + ":".join(str(k) for k in keys)
+def _fragment_key(name, keys, since=None):
+    """A fragment's key. `since` is the change stamp of the one article the fragment shows
+    (its `modified_at`, which the change log moves with every change readers can see of the
+    article or of what it shows: authors, topics, image, related block): such a fragment
+    outlives content generations, because a change it shows gives it a new key."""
+    key = f"fragment:{name}:" + ":".join(str(k) for k in keys)
+    return key if since is None else f"{key}@{since.timestamp()}"
 
 
-def load_fragments(request, names_and_keys):
+def _stamped_token(found):
+    token = found.get(STAMPED_GENERATION_KEY)
+    if token is None:  # never set, or evicted: older stamped fragments become unreachable
+        _cache().add(STAMPED_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        token = _cache().get(STAMPED_GENERATION_KEY) or "none"
+    return f"stamped.{token}"
+
+
+def load_fragments(request, fragments):
     """Fetch fragments for this request in one round trip; True when all of them are cached.
 
-    Views call it before loading what only a fragment miss needs (e.g. prefetches), and
-    `{% cachedfragment %}` reads the result instead of asking the cache again.
+    `fragments`: (name, keys) or (name, keys, since) for each. Views call it before loading
+    what only a fragment miss needs (e.g. prefetches), and `{% cachedfragment %}` reads the
+    result instead of asking the cache again.
     """
     if not fragments_enabled(request):
         return False
     memo = request.__dict__.setdefault("_fragments", {})
-    wanted = [_fragment_key(name, keys) for name, keys in names_and_keys]
-    found = _cache().get_many([GENERATION_KEY, *wanted])
+    stamped = request.__dict__.setdefault("_stamped_fragments", set())
+    wanted = []
+    for name, keys, *since in fragments:
+        key = _fragment_key(name, keys, *since)
+        wanted.append(key)
+        if since and since[0] is not None:
+            stamped.add(key)
+    found = _cache().get_many([GENERATION_KEY, STAMPED_GENERATION_KEY, *wanted])
     generation = current_generation(found.get(GENERATION_KEY))
     request.content_generation = generation
+    request.stamped_token = _stamped_token(found)
     now = _now()
     for key in wanted:
         entry = found.get(key)
-        fresh = entry and entry[0] == generation.token and entry[1] > now
+        token = request.stamped_token if key in stamped else generation.token
+        fresh = entry and entry[0] == token and entry[1] > now
         memo[key] = entry[2] if fresh else None
     complete = all(memo[key] is not None for key in wanted)
     if not complete and not hasattr(request, "next_publication_at"):
@@ -637,16 +669,16 @@ def load_fragments(request, names_and_keys):
     return complete
 
 
-def get_fragment(request, name, keys):
+def get_fragment(request, name, keys, since=None):
     memo = request.__dict__.setdefault("_fragments", {})
-    key = _fragment_key(name, keys)
+    key = _fragment_key(name, keys, since)
     if key not in memo:
-        load_fragments(request, [(name, keys)])
+        load_fragments(request, [(name, keys, since)])
     return memo.get(key)
 
 
-def store_fragment(request, name, keys, html, *, started):
-    _store_fragments(request, {_fragment_key(name, keys): html}, started=started)
+def store_fragment(request, name, keys, html, *, started, since=None):
+    _store_fragments(request, {_fragment_key(name, keys, since): html}, started=started)
 
 
 def cached_count(request, object_list, *, ignore=("page",)):
@@ -671,34 +703,35 @@ def cached_count(request, object_list, *, ignore=("page",)):
     return count
 
 
-def cached_items(request, name, objects, render_many, *, vary=()):
+def cached_items(request, name, objects, render_many, *, vary=(), since=None):
     """The representations of `objects` (e.g. API list items), cached one per object.
 
     `render_many(misses)` renders the objects not cached (and loads what they need), so a
     page of 20 cached items costs one cache round trip and no rendering. Keyed by the host
-    (absolute URLs) and `vary` (e.g. a sparse-field selection).
+    (absolute URLs) and `vary` (e.g. a sparse-field selection); `since(obj)` gives an
+    object's change stamp (see `_fragment_key`).
     """
     if not fragments_enabled(request):
         return list(render_many(objects))
     vary = [request.scheme, request.get_host(), audience_tag(request), *vary]
-    keys = [(name, [*vary, obj.pk]) for obj in objects]
+    keys = {
+        obj.pk: _fragment_key(name, [*vary, obj.pk], since(obj) if since else None)
+        for obj in objects
+    }
     started = _now()
-    load_fragments(request, keys)
+    load_fragments(
+        request, [(name, [*vary, obj.pk], since(obj) if since else None) for obj in objects]
+    )
     memo = request._fragments
-    misses = [
-        obj for obj, (n, k) in zip(objects, keys, strict=True) if memo[_fragment_key(n, k)] is None
-    ]
+    misses = [obj for obj in objects if memo[keys[obj.pk]] is None]
     if misses:
         rendered = dict(zip((obj.pk for obj in misses), render_many(misses), strict=True))
-        for (n, k), obj in zip(keys, objects, strict=True):
-            if obj.pk in rendered:
-                memo[_fragment_key(n, k)] = rendered[obj.pk]
+        for pk, item in rendered.items():
+            memo[keys[pk]] = item
         _store_fragments(
-            request,
-            {_fragment_key(n, [*vary, pk]): dict(item) for pk, item in rendered.items()},
-            started=started,
+            request, {keys[pk]: dict(item) for pk, item in rendered.items()}, started=started
         )
-    return [memo[_fragment_key(n, k)] for n, k in keys]
+    return [memo[keys[obj.pk]] for obj in objects]
 
 
 def _store_fragments(request, values, *, started):
@@ -711,7 +744,16 @@ def _store_fragments(request, values, *, started):
     settled = started - generation.changed_at >= settings.RESPONSE_CACHE_SETTLE_SECONDS
     ttl = math.floor(expires_at - _now())
     if settled and ttl >= 1:
-        entries = {key: (generation.token, expires_at, value) for key, value in values.items()}
+        stamped = request.__dict__.get("_stamped_fragments", ())
+        stamped_token = getattr(request, "stamped_token", None)
+        entries = {
+            key: (
+                stamped_token if key in stamped and stamped_token else generation.token,
+                expires_at,
+                value,
+            )
+            for key, value in values.items()
+        }
         _cache().set_many(entries, ttl)
 
 

@@ -4,13 +4,15 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from articles import services
 from articles.models import Article
 from tests.api.conftest import auth, make_key
-from tests.factories import edit, make_article, make_draft, make_user
+from tests.factories import change, edit, link, make_article, make_author, make_draft, make_user
 
 # Caches are retired after the commit of a change: these tests commit, as production does.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -110,3 +112,38 @@ def test_a_schedule_brought_forward_retires_public_pages_that_would_outlive_it(c
     with mock.patch("django.utils.timezone.now", return_value=now + timedelta(seconds=61)):
         assert "Goes live next week" in client.get(home).content.decode()
     assert Article.objects.get(pk=later.pk).published_at < now + timedelta(seconds=61)
+
+
+def test_a_change_re_renders_only_the_articles_it_shows_on(client):
+    author = make_author(name="Leyla Mammadova")
+    changed = make_article(title="Ports of the Caspian", authors=[author])
+    showing_it = make_article(title="Shipping lanes")
+    link(showing_it, changed)
+    unrelated = make_article(title="Fisheries outlook")
+    pages = [a.get_absolute_url() for a in (changed, showing_it, unrelated)]
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get(url).content.decode()
+        return len(captured), body
+
+    cold = {url: queries(url)[0] for url in pages}  # nothing cached yet: rendered in full
+    for url in pages:
+        client.get(url)
+
+    change(author, name="Leyla Mammadova-Aliyeva")  # shown on `changed` only
+    edit(changed, title="Ports of the Caspian, revised")  # its title shows on `showing_it`
+
+    # The whole-page cache is retired, but the unrelated article's parts are still cached:
+    # its page costs the query that finds the article (and the one that finds the next
+    # scheduled publication, once per content generation).
+    count, body = queries(unrelated.get_absolute_url())
+    assert count <= 2 < cold[unrelated.get_absolute_url()]
+    assert "Fisheries outlook" in body
+    # The articles whose output changed are rendered again, with the change.
+    count, body = queries(changed.get_absolute_url())
+    assert count > 2
+    assert "Leyla Mammadova-Aliyeva" in body and "Ports of the Caspian, revised" in body
+    count, body = queries(showing_it.get_absolute_url())
+    assert count > 2
+    assert "Ports of the Caspian, revised" in body

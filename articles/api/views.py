@@ -4,6 +4,8 @@ Visibility is `Article.objects.published()`; a key with the embargo scope also s
 articles (marked `embargoed_until`). Nothing else is ever shown.
 """
 
+from operator import attrgetter
+
 from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -103,6 +105,7 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
             page,
             self.serialize_list_items,
             vary=[",".join(sorted(self.selected_fields() or []))],
+            since=attrgetter("modified_at"),
         )
         return self.get_paginated_response(items)
 

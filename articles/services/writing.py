@@ -9,7 +9,9 @@ it touched. When the block ends without an error, `Unit.finish()` (still in the 
 2. appends the change-log rows (`articles.changes.record`): one event per affected article
    and audience, and a row per author, topic or image whose change readers see;
 3. gives articles showing a changed author, topic or image their `updated` event (the first
-   `FAN_OUT_INLINE` of them that are not locked by someone else; the rest on the task queue);
+   `FAN_OUT_INLINE` of them that are not locked by someone else; the rest on the task queue),
+   and likewise the live articles whose related block shows an article that changed, so
+   their change stamps (`modified_at`) move in the same commit (cached fragments key on it);
 4. runs the `articles.hooks.on_write` callbacks (they enqueue suggestion refreshes, fan-out
    and cache invalidation as job rows or on-commit work: never slow work in the transaction).
 
@@ -31,7 +33,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .. import changes, hooks, write_path
-from ..models import Article, ContentChange, PublicCorrection
+from ..models import Article, ContentChange, FeedState, PublicCorrection
 from ..revisions.capture import inline_state, latest_revision, revision_due
 from ..revisions.capture import write_revision as write_revision_row
 
@@ -66,6 +68,7 @@ class Unit:
     deferred_fan_out: list = field(default_factory=list)  # (subject, object_id, since)
     revisions: dict = field(default_factory=dict)  # id -> history row written by finish()
     showing_deleted: set = field(default_factory=set)  # articles that showed a deleted one
+    dependents_pending: bool = False  # some were busy or too many: a task tells them
 
     def lock(self, ids, *, skip_locked=False):
         """Lock these articles (ascending id) and return {id: Article} of those locked."""
@@ -135,8 +138,31 @@ class Unit:
         if len(locked) < len(ids) or len(ids) == FAN_OUT_INLINE:
             self.deferred_fan_out.append((subject, obj.pk, since))
 
+    def tell_dependents(self):
+        """Live articles showing an article changed here (their related block) get their
+        `updated` event now, those not locked by someone else (never waited for: they are
+        found after this unit's own locks); the rest, and bulk writes, by `log_dependents`."""
+        if self.bulk:
+            self.dependents_pending = bool(self.touched or self.deleted)
+            return
+        sources = [
+            pk
+            for pk, entry in self.touched.items()
+            if entry.own and (entry.article.is_live or entry.article.feed_state == FeedState.LIVE)
+        ]
+        ids = hooks.dependents_of(sources) if sources else set()
+        ids = sorted((ids | self.showing_deleted) - set(self.touched) - set(self.deleted))
+        if not ids:
+            return
+        locked = self.lock(ids[:FAN_OUT_INLINE], skip_locked=True)
+        for article in locked.values():
+            if article.is_live:
+                self.touch(article, shows_change=True)
+        self.dependents_pending = len(locked) < len(ids)
+
     def finish(self):
         now = timezone.now()
+        self.tell_dependents()
         summary = hooks.WriteSummary(user=self.user, bulk=self.bulk)
         logged = []
         for pk in sorted(self.touched):
@@ -160,6 +186,7 @@ class Unit:
         summary.propagate = summary.public & (own | summary.changed | summary.deleted)
         summary.subjects = list(self.subjects)
         summary.deferred_fan_out = list(self.deferred_fan_out)
+        summary.dependents_pending = self.dependents_pending
         summary.showing_deleted = self.showing_deleted - summary.deleted
         hooks.run_write_callbacks(summary)
         return summary

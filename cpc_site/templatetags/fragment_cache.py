@@ -1,5 +1,7 @@
-"""`{% cachedfragment "name" key ... %}…{% endcachedfragment %}`: a part of a page cached
-under the content generation (see cpc_site.caching), never for editors or previews."""
+"""`{% cachedfragment "name" key ... [since=stamp] %}…{% endcachedfragment %}`: a part of a
+page cached under the content generation (see cpc_site.caching), never for editors or
+previews. `since`: the change stamp of the one article the fragment shows
+(`article.modified_at`): the fragment then outlives changes to other content."""
 
 from django import template
 from django.utils.safestring import mark_safe
@@ -10,10 +12,11 @@ register = template.Library()
 
 
 class CachedFragmentNode(template.Node):
-    def __init__(self, nodelist, name, keys):
+    def __init__(self, nodelist, name, keys, since):
         self.nodelist = nodelist
         self.name = name
         self.keys = keys
+        self.since = since
 
     def render(self, context):
         request = context.get("request")
@@ -21,11 +24,12 @@ class CachedFragmentNode(template.Node):
             return self.nodelist.render(context)
         name = self.name.resolve(context)
         keys = [key.resolve(context) for key in self.keys]
-        html = get_fragment(request, name, keys)
+        since = self.since.resolve(context) if self.since is not None else None
+        html = get_fragment(request, name, keys, since)
         if html is None:
             started = _now()
             html = self.nodelist.render(context)
-            store_fragment(request, name, keys, str(html), started=started)
+            store_fragment(request, name, keys, str(html), started=started, since=since)
         return mark_safe(html)
 
 
@@ -34,8 +38,14 @@ def cachedfragment(parser, token):
     bits = token.split_contents()
     if len(bits) < 2:
         raise template.TemplateSyntaxError("{% cachedfragment %} needs a name.")
+    since = None
+    if bits[-1].startswith("since="):
+        since = parser.compile_filter(bits.pop()[len("since=") :])
     nodelist = parser.parse(("endcachedfragment",))
     parser.delete_first_token()
     return CachedFragmentNode(
-        nodelist, parser.compile_filter(bits[1]), [parser.compile_filter(b) for b in bits[2:]]
+        nodelist,
+        parser.compile_filter(bits[1]),
+        [parser.compile_filter(b) for b in bits[2:]],
+        since,
     )
