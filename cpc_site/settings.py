@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: load balancers ask by address over plain HTTP (no host check, no redirect).
+    "cpc_site.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -147,6 +149,8 @@ RESPONSE_CACHE_LOCAL_BYTES = int(os.environ.get("RESPONSE_CACHE_LOCAL_BYTES", st
 RESPONSE_CACHE_LOCAL_TRUST_SECONDS = float(
     os.environ.get("RESPONSE_CACHE_LOCAL_TRUST_SECONDS", "1")
 )
+# /health/ready/ reuses its storage check this long (an object store is a network call).
+HEALTH_STORAGE_CHECK_SECONDS = int(os.environ.get("HEALTH_STORAGE_CHECK_SECONDS", "30"))
 RESPONSE_CACHE_SKIP_PATHS = ["/static/", "/media/", "/_bench/"]
 RESPONSE_CACHE_PRIVATE_PATHS = ["/admin/", "/preview/"]
 # Headers for browsers and a CDN in front: short, because only this server sees edits.
