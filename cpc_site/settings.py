@@ -124,13 +124,22 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's Redis backend, reusing one client per connection pool.
-            "BACKEND": "cpc_site.caching.RedisCache",
+            # Django's Redis backend that degrades to uncached on any Redis error, with a
+            # circuit breaker (cpc_site.cache_backend): Redis down = slower, never down.
+            "BACKEND": "cpc_site.cache_backend.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cpc"),
-            # RESP2: redis-py 8 speaks RESP3 by default, whose pure-Python parser costs more
-            # per call than the bytes we read (every cached hit is one call).
-            "OPTIONS": {"protocol": 2},
+            "OPTIONS": {
+                # RESP2: redis-py 8 speaks RESP3 by default, whose pure-Python parser costs
+                # more per call than the bytes we read (every cached hit is one call).
+                "protocol": 2,
+                # A hung Redis costs a request at most this long, once per breaker period.
+                "socket_connect_timeout": float(
+                    os.environ.get("REDIS_CONNECT_TIMEOUT_SECONDS", "0.25")
+                ),
+                "socket_timeout": float(os.environ.get("REDIS_TIMEOUT_SECONDS", "0.5")),
+                "retry_seconds": float(os.environ.get("REDIS_RETRY_SECONDS", "5")),
+            },
         }
     }
 else:
