@@ -5,6 +5,7 @@ Development defaults are safe to run on a laptop (`DJANGO_DEBUG=1`). With debug 
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -63,6 +64,10 @@ INSTALLED_APPS = [
     "corsheaders",
     "simple_history",
     "django_prose_editor",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "articles",
     "related",
     "cpc_site.apps.SiteConfig",
@@ -87,10 +92,14 @@ MIDDLEWARE = [
     "cpc_site.middleware.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "cpc_site.two_factor.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "articles.middleware.LegacyPathRedirectMiddleware",
+    # Last: it answers the login attempts of a locked-out username or address (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cpc_site.urls"
@@ -307,6 +316,25 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 LOGIN_URL = "admin:login"
 
+# Login limits (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username, or
+# from one address, further attempts are refused (429) for AXES_COOLOFF_MINUTES. A Publisher
+# unlocks early by deleting the attempts in the admin (Axes > Access attempts).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "cpc_site.addresses.client_address"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+
+# Two-factor (django-otp, TOTP with recovery codes): staff may enrol at /admin/two-factor/;
+# whoever can publish must, when this is on (default: on in production, off with debug).
+OTP_REQUIRED_FOR_PUBLISHERS = env_bool("OTP_REQUIRED_FOR_PUBLISHERS", not DEBUG)
+OTP_TOTP_ISSUER = SITE_NAME
+
 
 LOGGING = {
     "version": 1,
@@ -337,6 +365,9 @@ REST_FRAMEWORK = {
 }
 # Count partner requests in the shared cache, moved into the database every minute by the
 # worker (a keyed answer from the response cache then writes nothing to the database).
+# Wrong API keys: an address that sent this many in a window gets 429 until the window ends.
+API_REFUSED_KEY_LIMIT = int(os.environ.get("API_REFUSED_KEY_LIMIT", "10"))
+API_REFUSED_KEY_WINDOW_SECONDS = int(os.environ.get("API_REFUSED_KEY_WINDOW_SECONDS", "300"))
 PARTNER_USAGE_IN_CACHE = env_bool("PARTNER_USAGE_IN_CACHE", bool(REDIS_URL))
 API_PAGE_SIZE = 20
 API_PAGE_SIZE_MAX = 100
