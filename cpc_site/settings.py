@@ -269,6 +269,9 @@ if AWS_STORAGE_BUCKET_NAME:
     media_storage = {"BACKEND": "storages.backends.s3.S3Storage"}
 else:
     media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Without a bucket, the app serves MEDIA_ROOT itself (cpc_site.media), debug on or off.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", not AWS_STORAGE_BUCKET_NAME and MEDIA_URL.startswith("/"))
+MEDIA_CACHE_SECONDS = int(os.environ.get("MEDIA_CACHE_SECONDS", str(365 * 24 * 3600)))
 STORAGES = {
     "default": media_storage,
     "staticfiles": {

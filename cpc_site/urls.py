@@ -1,9 +1,10 @@
-from django.conf import settings
-from django.conf.urls.static import static
-from django.contrib import admin
-from django.urls import include, path
+import re
 
-from . import two_factor
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from . import media, two_factor
 
 handler500 = "articles.views.server_error"
 admin.site.site_header = f"{settings.SITE_NAME}: editorial desk"
@@ -18,5 +19,8 @@ urlpatterns = [
     path("", include("articles.urls")),
 ]
 
-if settings.DEBUG:  # production serves media another way (README, Production)
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:  # local media, debug on or off (README, "One machine")
+    prefix = settings.MEDIA_URL.strip("/")
+    urlpatterns.insert(
+        0, re_path(rf"^{re.escape(prefix)}/(?P<path>.+)$", media.serve_media, name="media")
+    )
