@@ -71,6 +71,13 @@ class CircuitBreaker:
             except RedisError:
                 pass
 
+    def released(self):
+        """A probe ended without telling whether Redis answers: let the next call probe."""
+        with self.lock:
+            if self.state == self.HALF_OPEN:
+                self.state = self.OPEN
+                self.retry_at = monotonic()
+
     def failed(self, error):
         with self.lock:
             was = self.state
@@ -202,6 +209,9 @@ class RedisCache(DjangoRedisCache):
         except RedisError as error:
             self.breaker.failed(error)
             return fallback() if callable(fallback) else fallback
+        except BaseException:
+            self.breaker.released()  # not Redis's answer (e.g. a value that cannot pickle)
+            raise
         self.breaker.succeeded()
         return result
 
@@ -272,6 +282,9 @@ class RedisCache(DjangoRedisCache):
             pubsub = self._cache.subscribe(self.make_and_validate_key(key))
         except RedisError as error:
             self.breaker.failed(error)
+            raise
+        except BaseException:
+            self.breaker.released()
             raise
         self.breaker.succeeded()
         return pubsub

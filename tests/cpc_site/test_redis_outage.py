@@ -251,3 +251,22 @@ def test_with_redis_down_partner_requests_are_counted_in_the_database(redis_serv
     for _ in range(2):
         assert client.get("/api/v1/topics/", **auth(secret)).status_code == 200
     assert KeyUsage.objects.get(key=key).requests == 2
+
+
+def test_the_breaker_opens_on_a_redis_error_and_one_probe_closes_it(caplog):
+    breaker = cache_backend.CircuitBreaker("test", retry_seconds=0.05)
+    with caplog.at_level(logging.WARNING, logger="cpc_site.cache"):
+        breaker.failed(redis.ConnectionError("refused"))
+        assert not breaker.allow()
+        time.sleep(0.06)
+        assert breaker.allow()  # the probe
+        assert not breaker.allow()  # only one at a time
+        breaker.failed(redis.ConnectionError("refused again"))
+        time.sleep(0.06)
+        assert breaker.allow()
+        breaker.released()  # the probe raised something else: the next call probes
+        assert breaker.allow()
+        breaker.succeeded()
+        assert breaker.allow() and breaker.state == breaker.CLOSED
+    messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Cache test")]
+    assert len(messages) == 2  # down once, back once
