@@ -47,10 +47,12 @@ def verified_device(user, code):
     a failed attempt against the recovery codes, nor the reverse."""
     code = "".join(code.split()).lower()
     kind = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
-    for device in devices_for_user(user, confirmed=True, for_verify=True):
-        if isinstance(device, kind) and device.verify_is_allowed()[0]:
-            if device.verify_token(code):
-                return device
+    # Devices are locked while verified: a code is used once, even by concurrent logins.
+    with transaction.atomic():
+        for device in devices_for_user(user, confirmed=True, for_verify=True):
+            if isinstance(device, kind) and device.verify_is_allowed()[0]:
+                if device.verify_token(code):
+                    return device
     return None
 
 
@@ -155,11 +157,13 @@ def enrol(request):
             codes = new_recovery_codes(user)
             logger.warning("New recovery codes for %s.", user.get_username())
     elif request.method == "POST" and not device.confirmed and form.is_valid():
-        if device.verify_token("".join(form.cleaned_data["code"].split())):
-            with transaction.atomic():
+        with transaction.atomic():
+            device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+            if device.verify_token("".join(form.cleaned_data["code"].split())):
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 codes = new_recovery_codes(user)
+        if device.confirmed:
             otp_login(request, device)
             logger.warning("Two-factor login turned on for %s.", user.get_username())
         else:

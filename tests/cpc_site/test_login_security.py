@@ -113,6 +113,7 @@ def enrolled(username, role="Publisher"):
     return user, device
 
 
+@pytest.mark.django_db(transaction=True)  # as in production: no test transaction around it
 def test_a_user_with_a_device_needs_a_code_to_log_in(client):
     user, device = enrolled("fay")
     without = log_in(client, "fay")
