@@ -3,6 +3,7 @@
 import pytest
 
 from cpc_site import cache_backend, health
+from tests.cpc_site.test_redis_outage import free_port
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +65,7 @@ def test_readiness_reports_a_dead_redis_as_degraded_not_down(client, settings):
     settings.CACHES = {
         "default": {
             "BACKEND": "cpc_site.cache_backend.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6449/0",  # nothing listens there
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }
     }

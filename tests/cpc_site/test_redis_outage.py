@@ -27,7 +27,16 @@ from tests.factories import make_article, make_author, make_topic
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PORT = int(os.environ.get("TEST_OUTAGE_REDIS_PORT", "6442"))
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# A port of its own (never the shared Redis): TEST_OUTAGE_REDIS_PORT, or one the OS says is
+# free (CI runs the PostgreSQL and SQLite suites side by side).
+PORT = int(os.environ.get("TEST_OUTAGE_REDIS_PORT") or free_port())
 REDIS_URL = f"redis://127.0.0.1:{PORT}/0"
 
 
