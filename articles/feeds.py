@@ -154,7 +154,7 @@ class AuthorArticleFeed(ArticleFeed):
     """One author's published articles."""
 
     def get_object(self, request, slug):
-        return get_object_or_404(Author, slug=slug)
+        return get_object_or_404(Author.objects.public(), slug=slug)
 
     def title(self, obj=None):
         return f"{obj.name} · {settings.SITE_NAME}"
@@ -183,7 +183,7 @@ class TopicArticleFeed(ArticleFeed):
     """Published articles on one topic, region or series."""
 
     def get_object(self, request, slug):
-        return get_object_or_404(Topic, slug=slug)
+        return get_object_or_404(Topic.objects.public(), slug=slug)
 
     def title(self, obj=None):
         return f"{obj.name} · {settings.SITE_NAME}"

@@ -18,7 +18,7 @@ class LegacyPathRedirectMiddleware:
             .select_related("article")
             .first()
         )
-        if legacy is None:
+        if legacy is None or legacy.shadows_an_article():
             return response
         target = legacy.article.get_absolute_url()
         if request.META.get("QUERY_STRING"):

@@ -2,10 +2,11 @@ import math
 
 from anyascii import anyascii
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.db.models import Q
-from django.urls import reverse
+from django.db.models import Exists, OuterRef, Q
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import Truncator, slugify
@@ -14,6 +15,7 @@ from django_prose_editor.fields import ProseEditorField
 from .history import article_history, content_history
 from .images import make_renditions, rendition_url, validate_image_file
 from .sanitize import html_to_text, sanitize_html
+from .validators import is_safe_link, validate_link_lines, validate_web_url
 from .write_path import WritePathModel
 
 WORDS_PER_MINUTE = 230
@@ -76,7 +78,9 @@ class Image(WritePathModel):
         blank=True,
         help_text='Shown as "Image source: …", e.g. "president.az (2019)".',
     )
-    credit_url = models.URLField(blank=True, help_text="Link for the credit, if any.")
+    credit_url = models.URLField(
+        blank=True, validators=[validate_web_url], help_text="Link for the credit, if any."
+    )
     licence = models.CharField(max_length=100, blank=True, help_text="e.g. CC BY 4.0.")
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
@@ -150,6 +154,17 @@ class Image(WritePathModel):
         return self.social_card["height"] if self.social_card else self.height
 
 
+class ProfileQuerySet(models.QuerySet):
+    """Authors and topics."""
+
+    def public(self):
+        """Those readers may see: with at least one published article (pages, feeds, the
+        API and the sitemap all ask this)."""
+        relation = {Author: "authors", Topic: "topics"}[self.model]
+        published = Article.objects.published().filter(**{relation: OuterRef("pk")})
+        return self.filter(Exists(published))
+
+
 class Author(WritePathModel):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, blank=True)
@@ -158,12 +173,17 @@ class Author(WritePathModel):
     photo = models.ForeignKey(
         Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    links = models.TextField(blank=True, help_text="One URL per line (website, profiles).")
+    links = models.TextField(
+        blank=True,
+        validators=[validate_link_lines],
+        help_text="One link per line: web addresses (https://…) or mailto:someone@example.org.",
+    )
     import_key = models.CharField(
         max_length=300, null=True, blank=True, unique=True, editable=False
     )
 
     history = content_history()
+    objects = ProfileQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -181,7 +201,9 @@ class Author(WritePathModel):
 
     @property
     def link_list(self):
-        return [line.strip() for line in self.links.splitlines() if line.strip()]
+        """The links as shown (any stored before the scheme rule that break it are left out)."""
+        lines = (line.strip() for line in self.links.splitlines())
+        return [line for line in lines if line and is_safe_link(line)]
 
 
 class Topic(WritePathModel):
@@ -199,6 +221,7 @@ class Topic(WritePathModel):
     )
 
     history = content_history()
+    objects = ProfileQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -313,7 +336,9 @@ class Article(WritePathModel):
         help_text="Leave empty for the site-wide default.",
     )
     canonical_url = models.URLField(
-        blank=True, help_text="Only when the article first appeared elsewhere."
+        blank=True,
+        validators=[validate_web_url],
+        help_text="Only when the article first appeared elsewhere.",
     )
     seo_title = models.CharField(
         "SEO title",
@@ -568,7 +593,7 @@ class Source(WritePathModel):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sources")
     order = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(max_length=500)
-    url = models.URLField(max_length=1000, blank=True)
+    url = models.URLField(max_length=1000, blank=True, validators=[validate_web_url])
     publisher = models.CharField(max_length=200, blank=True)
     published_on = models.DateField(null=True, blank=True)
     accessed_on = models.DateField(null=True, blank=True)
@@ -595,6 +620,23 @@ class LegacyPath(WritePathModel):
 
     def __str__(self):
         return self.path
+
+    def clean(self):
+        if self.shadows_an_article():
+            raise ValidationError(
+                {"path": "This is the address of an existing article: it cannot redirect."}
+            )
+
+    def shadows_an_article(self):
+        """Whether `path` is the address of an article that exists (in any state): such an
+        old address never redirects, even while that article is unpublished."""
+        try:
+            match = resolve(self.path)
+        except Resolver404:
+            return False
+        if match.view_name != "articles:article-detail":
+            return False
+        return Article.objects.filter(slug=match.kwargs["slug"]).exists()
 
 
 class PublicCorrection(WritePathModel):

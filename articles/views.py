@@ -193,7 +193,7 @@ class AuthorDetailView(PublishedArticlesMixin, ListView):
 
     def get_queryset(self):
         self.author = get_object_or_404(
-            Author.objects.select_related("photo"), slug=self.kwargs["slug"]
+            Author.objects.public().select_related("photo"), slug=self.kwargs["slug"]
         )
         return self.published_articles().filter(article_authors__author=self.author)
 
@@ -229,7 +229,7 @@ class TopicDetailView(PublishedArticlesMixin, ListView):
     paginate_by = LIST_PAGE_SIZE
 
     def get_queryset(self):
-        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
+        self.topic = get_object_or_404(Topic.objects.public(), slug=self.kwargs["slug"])
         return self.published_articles().filter(article_topics__topic=self.topic)
 
     def get_context_data(self, **kwargs):

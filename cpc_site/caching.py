@@ -52,8 +52,6 @@ from time import monotonic
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
-from django.core.cache.backends.redis import RedisCacheClient
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.middleware.gzip import re_accepts_gzip
@@ -66,6 +64,9 @@ from django.utils.cache import (
 from django.utils.http import http_date, parse_http_date_safe
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+
+from . import cache_backend
+from .cache_backend import RedisCache
 
 GENERATION_KEY = "content-generation"
 # The generation of fragments keyed by their article's own change stamp (`since`, below):
@@ -85,7 +86,6 @@ KEPT_HEADERS_SKIP = frozenset(
 )
 KEY_HEADERS = ("HTTP_AUTHORIZATION", "HTTP_X_API_KEY")
 PUBLIC = "public"
-SUBSCRIBE_TIMEOUT_SECONDS = 2
 # After a failed subscription (Redis down, or pub/sub refused by its ACL) a worker serves from
 # Redis alone and tries again this much later, not on every request.
 SUBSCRIBE_RETRY_SECONDS = 30
@@ -147,6 +147,15 @@ def invalidate_content(*, stamps_moved=False):
         # At once, not when our own announcement comes back: this process's next request
         # (an editor's "view on site", a test) must not see its local copies.
         local.announce(generation)
+
+
+def _renew_generation_after_outage():
+    # Edits made while Redis was away could not retire what it kept: retire it all now.
+    if isinstance(_cache(), RedisCache):
+        invalidate_content()
+
+
+cache_backend.recovery_callbacks.append(_renew_generation_after_outage)
 
 
 # What the next scheduled change of public content is (a timestamp or None): set by the
@@ -755,67 +764,3 @@ def _store_fragments(request, values, *, started):
             for key, value in values.items()
         }
         _cache().set_many(entries, ttl)
-
-
-# --- Redis ---
-
-
-class _ReusedClientRedisCacheClient(RedisCacheClient):
-    """Django builds a new redis.Redis object on every cache call (costly in redis-py 5+);
-    build one per connection pool instead (a redis.Redis is thread-safe)."""
-
-    def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        clients = self.__dict__.setdefault("_clients", {})
-        client = clients.get(id(pool))
-        if client is None:
-            client = clients[id(pool)] = self._client(connection_pool=pool)
-        return client
-
-    def set_and_publish(self, key, value):
-        # One MULTI/EXEC: no subscriber hears of the value before it can read it.
-        with self.get_client(key, write=True).pipeline(transaction=True) as pipe:
-            pipe.set(key, self._serializer.dumps(value))
-            pipe.publish(key, value)
-            pipe.execute()
-
-    def count(self, key, timeout):
-        # One round trip: create the counter with its expiry if missing, then add one.
-        with self.get_client(key, write=True).pipeline(transaction=False) as pipe:
-            pipe.set(key, 0, ex=timeout, nx=True)
-            pipe.incr(key)
-            return pipe.execute()[1]
-
-    def subscribe(self, key):
-        pubsub = self.get_client(key, write=True).pubsub()
-        try:
-            pubsub.subscribe(key)
-            # Wait for Redis to confirm: only then is a later read sure to be followed by
-            # every announcement made after it.
-            reply = pubsub.get_message(timeout=SUBSCRIBE_TIMEOUT_SECONDS)
-            if reply is None or reply["type"] != "subscribe":
-                raise RedisConnectionError(f"no confirmation of the subscription to {key}")
-        except BaseException:
-            pubsub.close()
-            raise
-        return pubsub
-
-
-class RedisCache(DjangoRedisCache):
-    def __init__(self, server, params):
-        super().__init__(server, params)
-        self._class = _ReusedClientRedisCacheClient
-
-    def set_and_publish(self, key, value):
-        """Set `key` (no expiry) to the string `value` and publish it on a channel named
-        like the key (prefix and version included)."""
-        self._cache.set_and_publish(self.make_and_validate_key(key), value)
-
-    def count(self, key, timeout):
-        """Add one to the counter `key` (created to live `timeout` seconds) and return it, in
-        one round trip (rate limits and request counts)."""
-        return self._cache.count(self.make_and_validate_key(key), timeout)
-
-    def subscribe(self, key):
-        """A redis-py PubSub subscribed to the channel that `set_and_publish(key, …)` uses."""
-        return self._cache.subscribe(self.make_and_validate_key(key))

@@ -3,10 +3,14 @@ import hashlib
 import re
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.middleware import http
 from django.utils.cache import get_conditional_response, set_response_etag
 from django.utils.http import parse_http_date_safe
 
+# C0 control characters but tab, line feed and carriage return, and DEL: nothing a reader
+# types; a NUL also breaks PostgreSQL text parameters.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 IMPORT_MAP = re.compile(rb'<script type="importmap"[^>]*>(.*?)</script>', re.DOTALL)
 
 
@@ -54,4 +58,62 @@ class ConditionalGetMiddleware(http.ConditionalGetMiddleware):
             return get_conditional_response(
                 request, etag=response.get("ETag"), last_modified=last_modified, response=response
             )
+        return response
+
+
+class QueryControlCharactersMiddleware:
+    """A 400 for a query string with control characters (e.g. `?q=%00`) in any parameter's
+    name or value, before a view or the database sees them: JSON problem details for the
+    API, a plain page elsewhere."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        bad = sorted(
+            {
+                name
+                for name, values in request.GET.lists()
+                if CONTROL_CHARACTERS.search(name)
+                or any(CONTROL_CHARACTERS.search(value) for value in values)
+            }
+        )
+        if not bad:
+            return self.get_response(request)
+        names = [CONTROL_CHARACTERS.sub("", name) or "?" for name in bad]
+        if request.path_info.startswith("/api/"):
+            problems = [
+                {"name": name, "reason": "Control characters are not allowed."} for name in names
+            ]
+            response = JsonResponse(
+                {
+                    "type": "urn:cpc:problem:invalid_parameter",
+                    "title": "Bad Request",
+                    "status": 400,
+                    "detail": f"Invalid query parameter: {', '.join(names)}.",
+                    "code": "invalid_parameter",
+                    "invalid_params": problems,
+                },
+                status=400,
+                content_type="application/problem+json",
+            )
+        else:
+            response = HttpResponseBadRequest(
+                "Control characters are not allowed in the query string.",
+                content_type="text/plain; charset=utf-8",
+            )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class PermissionsPolicyMiddleware:
+    """Send `PERMISSIONS_POLICY`: the site needs no camera, microphone, location, etc."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.PERMISSIONS_POLICY and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = settings.PERMISSIONS_POLICY
         return response

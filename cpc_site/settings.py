@@ -5,6 +5,7 @@ Development defaults are safe to run on a laptop (`DJANGO_DEBUG=1`). With debug 
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -63,6 +64,10 @@ INSTALLED_APPS = [
     "corsheaders",
     "simple_history",
     "django_prose_editor",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "articles",
     "related",
     "cpc_site.apps.SiteConfig",
@@ -71,8 +76,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: load balancers ask by address over plain HTTP (no host check, no redirect).
+    "cpc_site.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "cpc_site.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the response cache and every view: `?q=%00` is a 400, never a 500.
+    "cpc_site.middleware.QueryControlCharactersMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # Above sessions and auth: an anonymous hit costs no SQL.
     "cpc_site.caching.ResponseCacheMiddleware",
@@ -85,10 +95,14 @@ MIDDLEWARE = [
     "cpc_site.middleware.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "cpc_site.two_factor.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "articles.middleware.LegacyPathRedirectMiddleware",
+    # Last: it answers the login attempts of a locked-out username or address (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cpc_site.urls"
@@ -122,13 +136,22 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's Redis backend, reusing one client per connection pool.
-            "BACKEND": "cpc_site.caching.RedisCache",
+            # Django's Redis backend that degrades to uncached on any Redis error, with a
+            # circuit breaker (cpc_site.cache_backend): Redis down = slower, never down.
+            "BACKEND": "cpc_site.cache_backend.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cpc"),
-            # RESP2: redis-py 8 speaks RESP3 by default, whose pure-Python parser costs more
-            # per call than the bytes we read (every cached hit is one call).
-            "OPTIONS": {"protocol": 2},
+            "OPTIONS": {
+                # RESP2: redis-py 8 speaks RESP3 by default, whose pure-Python parser costs
+                # more per call than the bytes we read (every cached hit is one call).
+                "protocol": 2,
+                # A hung Redis costs a request at most this long, once per breaker period.
+                "socket_connect_timeout": float(
+                    os.environ.get("REDIS_CONNECT_TIMEOUT_SECONDS", "0.25")
+                ),
+                "socket_timeout": float(os.environ.get("REDIS_TIMEOUT_SECONDS", "0.5")),
+                "retry_seconds": float(os.environ.get("REDIS_RETRY_SECONDS", "5")),
+            },
         }
     }
 else:
@@ -147,6 +170,8 @@ RESPONSE_CACHE_LOCAL_BYTES = int(os.environ.get("RESPONSE_CACHE_LOCAL_BYTES", st
 RESPONSE_CACHE_LOCAL_TRUST_SECONDS = float(
     os.environ.get("RESPONSE_CACHE_LOCAL_TRUST_SECONDS", "1")
 )
+# /health/ready/ reuses its storage check this long (an object store is a network call).
+HEALTH_STORAGE_CHECK_SECONDS = int(os.environ.get("HEALTH_STORAGE_CHECK_SECONDS", "30"))
 RESPONSE_CACHE_SKIP_PATHS = ["/static/", "/media/", "/_bench/"]
 RESPONSE_CACHE_PRIVATE_PATHS = ["/admin/", "/preview/"]
 # Headers for browsers and a CDN in front: short, because only this server sees edits.
@@ -244,6 +269,9 @@ if AWS_STORAGE_BUCKET_NAME:
     media_storage = {"BACKEND": "storages.backends.s3.S3Storage"}
 else:
     media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Without a bucket, the app serves MEDIA_ROOT itself (cpc_site.media), debug on or off.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", not AWS_STORAGE_BUCKET_NAME and MEDIA_URL.startswith("/"))
+MEDIA_CACHE_SECONDS = int(os.environ.get("MEDIA_CACHE_SECONDS", str(365 * 24 * 3600)))
 STORAGES = {
     "default": media_storage,
     "staticfiles": {
@@ -283,6 +311,11 @@ CONTENT_SECURITY_POLICY = (
     "frame-ancestors 'none'"
 )
 
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), browsing-topics=(), camera=(), display-capture=(), "
+    "geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
+
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
@@ -293,6 +326,25 @@ CORS_EXPOSE_HEADERS = ["etag", "last-modified", "ratelimit", "ratelimit-policy",
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 LOGIN_URL = "admin:login"
+
+# Login limits (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username, or
+# from one address, further attempts are refused (429) for AXES_COOLOFF_MINUTES. A Publisher
+# unlocks early by deleting the attempts in the admin (Axes > Access attempts).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "cpc_site.addresses.client_address"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+
+# Two-factor (django-otp, TOTP with recovery codes): staff may enrol at /admin/two-factor/;
+# whoever can publish must, when this is on (default: on in production, off with debug).
+OTP_REQUIRED_FOR_PUBLISHERS = env_bool("OTP_REQUIRED_FOR_PUBLISHERS", not DEBUG)
+OTP_TOTP_ISSUER = SITE_NAME
 
 
 LOGGING = {
@@ -324,6 +376,9 @@ REST_FRAMEWORK = {
 }
 # Count partner requests in the shared cache, moved into the database every minute by the
 # worker (a keyed answer from the response cache then writes nothing to the database).
+# Wrong API keys: an address that sent this many in a window gets 429 until the window ends.
+API_REFUSED_KEY_LIMIT = int(os.environ.get("API_REFUSED_KEY_LIMIT", "10"))
+API_REFUSED_KEY_WINDOW_SECONDS = int(os.environ.get("API_REFUSED_KEY_WINDOW_SECONDS", "300"))
 PARTNER_USAGE_IN_CACHE = env_bool("PARTNER_USAGE_IN_CACHE", bool(REDIS_URL))
 API_PAGE_SIZE = 20
 API_PAGE_SIZE_MAX = 100

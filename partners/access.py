@@ -6,14 +6,21 @@ the result on the request: the response cache asks it before it serves a keyed a
 the cache, and the API's authentication and throttle classes then reuse it.
 """
 
+import logging
 import math
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from rest_framework import exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
+from cpc_site.addresses import client_address
+
 from .models import PartnerKey, count_in_cache
+
+logger = logging.getLogger("partners.access")
 
 KEYWORD = "Api-Key"
 HEADER_HELP = 'Send the key as "Authorization: Api-Key <key>" or "X-Api-Key: <key>".'
@@ -88,30 +95,68 @@ class KeyThrottle(SimpleRateThrottle):
         return time.time()
 
 
+def _refused_keys_counter(request, now=None):
+    window = settings.API_REFUSED_KEY_WINDOW_SECONDS
+    start = int((now or time.time()) // window) * window
+    return f"refused-keys:{client_address(request)}:{start}", start + window
+
+
+def refuse_while_guessing(request):
+    """A 429 for an address that sent too many wrong keys in the current window (before
+    the key is even looked up: guessing stays slow whether the next guess is right or not)."""
+    now = time.time()
+    counter, ends = _refused_keys_counter(request, now)
+    if (cache.get(counter) or 0) >= settings.API_REFUSED_KEY_LIMIT:
+        raise exceptions.Throttled(wait=max(1, math.ceil(ends - now)))
+
+
+def count_refused_key(request, secret):
+    counter, _ = _refused_keys_counter(request)
+    refused = count_in_cache(counter, settings.API_REFUSED_KEY_WINDOW_SECONDS + 1)
+    logger.warning(
+        "Refused API key %s… from %s (%s in this window).",
+        secret.partition(".")[0][:8],
+        client_address(request),
+        refused,
+    )
+
+
 def check(request):
     """The Access of the key `request` sends (None without one), once per request; a bad key
-    is a 401 (AuthenticationFailed)."""
+    is a 401 (AuthenticationFailed), an address guessing keys a 429 (Throttled)."""
     request = getattr(request, "_request", request)  # the HttpRequest inside a DRF Request
     if "partner_access" in request.__dict__:
         return request.partner_access
-    secret = sent_key(request.META)
-    access = None
-    if secret is not None:
-        try:
-            key = PartnerKey.objects.get_from_key(secret)
-        except PartnerKey.DoesNotExist:
-            key = None
-        if key is None or key.has_expired:
-            raise exceptions.AuthenticationFailed(
-                "This API key is unknown, revoked or expired.", code="invalid_api_key"
-            )
-        throttle = KeyThrottle(key)
-        allowed, remaining, reset = throttle.count()
-        if allowed:
-            key.record_use()
-        access = Access(key, allowed, throttle.num_requests, throttle.duration, remaining, reset)
+    if "partner_access_refused" in request.__dict__:
+        raise request.partner_access_refused
+    try:
+        access = _check(request)
+    except (exceptions.AuthenticationFailed, exceptions.Throttled) as refused:
+        request.partner_access_refused = refused
+        raise
     request.partner_access = access
     return access
+
+
+def _check(request):
+    secret = sent_key(request.META)
+    if secret is None:
+        return None
+    refuse_while_guessing(request)
+    try:
+        key = PartnerKey.objects.get_from_key(secret)
+    except PartnerKey.DoesNotExist:
+        key = None
+    if key is None or key.has_expired:
+        count_refused_key(request, secret)
+        raise exceptions.AuthenticationFailed(
+            "This API key is unknown, revoked or expired.", code="invalid_api_key"
+        )
+    throttle = KeyThrottle(key)
+    allowed, remaining, reset = throttle.count()
+    if allowed:
+        key.record_use()
+    return Access(key, allowed, throttle.num_requests, throttle.duration, remaining, reset)
 
 
 def cache_audience(request):
@@ -122,7 +167,7 @@ def cache_audience(request):
         return None
     try:
         access = check(request)
-    except exceptions.AuthenticationFailed:
+    except (exceptions.AuthenticationFailed, exceptions.Throttled):
         return None
     if access is None or not access.allowed:
         return None

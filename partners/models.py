@@ -16,12 +16,15 @@ USAGE_COUNTER_SECONDS = 3 * 24 * 3600
 RATE_PATTERN = re.compile(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)")
 
 
-def count_in_cache(counter, timeout):
+def count_in_cache(counter, timeout, *, local_fallback=True):
     """Add one to a counter in the cache (created to live `timeout` seconds); return it. One
-    round trip with the project's Redis cache (its `count`), two or three with others."""
+    round trip with the project's Redis cache (its `count`), two or three with others.
+
+    While Redis is away the project's cache counts in this process (rate limits fail open to
+    a per-process limit), or returns None with `local_fallback=False`."""
     count = getattr(cache, "count", None)
     if count is not None:
-        return count(counter, timeout)
+        return count(counter, timeout, local_fallback=local_fallback)
     if cache.add(counter, 1, timeout=timeout):
         return 1
     try:
@@ -96,8 +99,10 @@ class PartnerKey(AbstractAPIKey):
         now = timezone.now()
         day = timezone.localdate(now)
         if settings.PARTNER_USAGE_IN_CACHE:
-            count_in_cache(_usage_counter(self.pk, day), USAGE_COUNTER_SECONDS)
-            return
+            counter = _usage_counter(self.pk, day)
+            if count_in_cache(counter, USAGE_COUNTER_SECONDS, local_fallback=False) is not None:
+                return
+            # The cache is away: count in the database rather than lose the request.
         self.count_uses(day, 1, now)
 
     def count_uses(self, day, requests, last_used_at):

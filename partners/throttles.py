@@ -1,6 +1,8 @@
 """Anonymous readers share a modest rate per address; each partner key has its own rate
 (counted once per request by `partners.access`, which the response cache asks first)."""
 
+from django.core.cache import cache as default_cache
+from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.throttling import AnonRateThrottle, BaseThrottle
 
 from . import access
@@ -10,8 +12,20 @@ def partner_access(request):
     return access.check(request._request)
 
 
+_process_cache = LocMemCache("anonymous-throttle-fallback", {})
+
+
 class AnonymousRateThrottle(AnonRateThrottle):
-    """The `anon` rate, per client address, for requests without a key."""
+    """The `anon` rate, per client address, for requests without a key.
+
+    Counted in the shared cache; while it is away (`available` false), in this process's
+    memory: the limit fails open to a per-process one, never to an error."""
+
+    @property
+    def cache(self):
+        if getattr(default_cache, "available", True):
+            return default_cache
+        return _process_cache
 
     def get_cache_key(self, request, view):
         if partner_access(request) is not None:

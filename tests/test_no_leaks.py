@@ -70,11 +70,15 @@ def own_addresses(article):
 
 
 def secret_article(**overrides):
+    author, topic = make_author(name="Leyla Zebra-Writer"), make_topic(name="Zebra Topic")
+    # Another published piece keeps the author's and topic's pages public (they are 404
+    # without one), so they are checked for leaks too.
+    make_article(title="A companion piece", authors=[author], topics=[topic])
     fields = {
         "title": SECRET_TITLE,
         "summary": "Zebra crossings of the Caspian.",
-        "authors": [make_author(name="Leyla Zebra-Writer")],
-        "topics": [make_topic(name="Zebra Topic")],
+        "authors": [author],
+        "topics": [topic],
     }
     fields.update(overrides)
     return make_article(**fields)

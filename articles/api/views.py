@@ -158,7 +158,8 @@ class _ProfileViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[-a-zA-Z0-9_]+"
 
     def get_queryset(self):
-        return self.with_last_change(self.queryset)
+        # public() here, not in `queryset`: it reads the clock.
+        return self.with_last_change(self.queryset.public())
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

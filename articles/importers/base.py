@@ -351,8 +351,8 @@ class ContentWriter:
             self.report.warn(
                 item.position, f"old address {other.path} already redirects to “{other.article}”"
             )
-        for path, (_, article) in sorted(wanted.items()):
-            LegacyPath(path=path, article=article).save()
+        for path, (item, article) in sorted(wanted.items()):
+            self._save_legacy_path(item, LegacyPath(path=path, article=article))
 
     # Public entry points: each item in its own transaction.
 
@@ -494,6 +494,7 @@ class ContentWriter:
             elif changed:
                 for name, value in changed.items():
                     setattr(instance, name, value)
+                instance.full_clean(exclude=["slug", "photo"], validate_unique=False)
                 services.save_object(obj=self._stamp(instance), user=self.user)
                 outcome = "updated"
         return self._remember(model, item.key, instance), outcome
@@ -681,7 +682,16 @@ class ContentWriter:
                 item.position, f"old address {other.path} already redirects to “{other.article}”"
             )
         for path in sorted(missing - {other.path for other in taken}):
-            LegacyPath(path=path, article=article).save()
+            self._save_legacy_path(item, LegacyPath(path=path, article=article))
+
+    def _save_legacy_path(self, item, legacy):
+        if legacy.shadows_an_article():
+            self.report.warn(
+                item.position,
+                f"old address {legacy.path} is an existing article's address: not redirected",
+            )
+            return
+        legacy.save()
 
     # Related links: the related app's handler, when that app is installed
 
