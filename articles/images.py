@@ -167,12 +167,14 @@ def crop_box(size, aspect, focal):
 
 def make_renditions(image_field, *, focal=(0.5, 0.5)):
     """Write resized copies (WebP and the original format, every width) and the social card
-    (1200×630, cut around the focal point), and describe them."""
+    (1200×630, cut around the focal point). Returns their descriptions and the file's
+    `pixel_hash` (for files that did not come through `clean_upload`: imports, older ones)."""
     renditions = []
     image_field.open("rb")
     try:
         with PILImage.open(image_field) as original:
             original_format = original.format
+            content_hash = pixel_hash(original)
             source = ImageOps.exif_transpose(original)
             source.load()
     finally:
@@ -207,7 +209,7 @@ def make_renditions(image_field, *, focal=(0.5, 0.5)):
             "purpose": "social",
         }
     )
-    return renditions
+    return renditions, content_hash
 
 
 def delete_rendition_files(renditions):

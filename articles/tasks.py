@@ -103,13 +103,13 @@ def make_image_renditions(image_id: int, file_name: str, focal_x: float, focal_y
     if image.renditions_status == Image.Renditions.READY:
         return 0
     try:
-        renditions = images.make_renditions(image.file, focal=(focal_x, focal_y))
+        renditions, content_hash = images.make_renditions(image.file, focal=(focal_x, focal_y))
     except (OSError, ValueError, images.PILImage.DecompressionBombError):
         logger.exception("Renditions of image %s failed", image_id)
         services.record_renditions_failed(image_id=image_id, made_for=made_for)
         return 0
     replaced = services.record_renditions(
-        image_id=image_id, made_for=made_for, renditions=renditions
+        image_id=image_id, made_for=made_for, renditions=renditions, content_hash=content_hash
     )
     images.delete_rendition_files(renditions if replaced is None else replaced)  # committed
     return 0 if replaced is None else len(renditions)
@@ -124,6 +124,8 @@ def publish_due() -> int:
 @hooks.on_write
 def enqueue_follow_up_work(summary):
     """Inside the service's transaction: the jobs its change needs."""
+    for image_id, file_name, focal_x, focal_y in summary.renditions_due:
+        make_image_renditions.enqueue(image_id, file_name, focal_x, focal_y)
     for subject, object_id, since in summary.deferred_fan_out:
         fan_out_change.enqueue(subject, object_id, since.isoformat())
     if summary.propagate:

@@ -104,13 +104,11 @@ def save_image(*, image, user, reason=""):
     """Create or change an image. A new file or focal point queues its renditions: the job is
     committed with the change and a worker makes them (`articles.tasks`); until then pages
     show the original (or the renditions made for the previous focal point)."""
-    from ..tasks import make_image_renditions  # the tasks module calls these services
-
-    with writing(user=user, reason=reason):
+    with writing(user=user, reason=reason) as unit:
         due, dropped = image.mark_renditions_due()
         _save_object(obj=image, user=user, reason=reason)
         if due:
-            make_image_renditions.enqueue(image.pk, image.file.name, image.focal_x, image.focal_y)
+            unit.renditions_due.append((image.pk, image.file.name, image.focal_x, image.focal_y))
         if dropped:
             transaction.on_commit(lambda: delete_rendition_files(dropped))
     return image
@@ -123,7 +121,7 @@ def find_duplicate_image(content_hash, *, exclude_pk=None):
     return Image.objects.filter(content_hash=content_hash).exclude(pk=exclude_pk).first()
 
 
-def record_renditions(*, image_id, made_for, renditions):
+def record_renditions(*, image_id, made_for, renditions, content_hash):
     """Store renditions a job made for (file name, focal x, focal y), if the image still has
     these. Returns the renditions they replace (their files can go), or None when the image
     changed or went meanwhile (then the new ones are not wanted)."""
@@ -134,6 +132,7 @@ def record_renditions(*, image_id, made_for, renditions):
         replaced = [r for r in image.renditions if r not in renditions]
         image.renditions = renditions
         image.renditions_status = Image.Renditions.READY
+        image.content_hash = content_hash
         image.save()
         unit.object_changed(Subject.IMAGE, image, articles_showing_image(image))
     return replaced

@@ -66,6 +66,7 @@ class Unit:
     deferred_fan_out: list = field(default_factory=list)  # (subject, object_id, since)
     revisions: dict = field(default_factory=dict)  # id -> history row written by finish()
     showing_deleted: set = field(default_factory=set)  # articles that showed a deleted one
+    renditions_due: list = field(default_factory=list)  # (image id, file, focal x, focal y)
 
     def lock(self, ids, *, skip_locked=False):
         """Lock these articles (ascending id) and return {id: Article} of those locked."""
@@ -161,6 +162,7 @@ class Unit:
         summary.subjects = list(self.subjects)
         summary.deferred_fan_out = list(self.deferred_fan_out)
         summary.showing_deleted = self.showing_deleted - summary.deleted
+        summary.renditions_due = list(self.renditions_due)
         hooks.run_write_callbacks(summary)
         return summary
 

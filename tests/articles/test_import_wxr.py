@@ -98,7 +98,8 @@ def test_categories_and_tags_become_topics_without_uncategorized(imported):
     ]
 
 
-def test_featured_image_from_the_media_folder_becomes_the_hero_image(imported, client):
+def test_featured_image_from_the_media_folder_becomes_the_hero_image(imported, client, run_tasks):
+    run_tasks()  # the renditions job the import queued
     hero = article("ferries-freight-alat").hero_image
     assert hero.alt_text == "Container cranes over the quay at Alat"
     assert hero.caption == "Cranes over the new quay at dawn"
