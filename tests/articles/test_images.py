@@ -58,6 +58,7 @@ def image_events(article):
     return ContentChange.objects.filter(subject="article", object_id=article.pk).count()
 
 
+@pytest.mark.django_db(transaction=True)  # the renditions job runs after the commit
 @pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP", "GIF"])
 def test_admin_upload_leaves_renditions_to_the_worker(
     admin_client, settings, run_tasks, image_format
@@ -194,6 +195,7 @@ def social_card_colour(settings, image):
         return picture.convert("RGB").getpixel((picture.width // 2, picture.height // 2))
 
 
+@pytest.mark.django_db(transaction=True)  # the renditions job runs after the commit
 def test_focal_point_set_in_the_admin_crops_the_social_card(admin_client, settings, run_tasks):
     image = make_image(file=halves(), focal_x=0.1)
     assert (image.social_card["width"], image.social_card["height"]) == (952, 500)
@@ -222,6 +224,7 @@ def test_focal_point_set_in_the_admin_crops_the_social_card(admin_client, settin
     )
 
 
+@pytest.mark.django_db(transaction=True)  # the renditions job runs after the commit
 def test_focal_point_change_is_an_event_for_the_articles_showing_the_image(run_tasks):
     image = make_image()
     article = make_article(hero_image=image)
