@@ -114,6 +114,18 @@ def save_image(*, image, user, reason=""):
     return image
 
 
+def queue_renditions(*, image, user):
+    """Make an image's renditions again (images stored before the social card and content
+    hash existed, or whose renditions failed); the current ones serve meanwhile."""
+    with writing(user=user, reason="Renditions queued again") as unit:
+        _check(user, image, "change")
+        _lock(image)
+        image.renditions_status = Image.Renditions.PENDING
+        image.save()
+        unit.renditions_due.append((image.pk, image.file.name, image.focal_x, image.focal_y))
+    return image
+
+
 def find_duplicate_image(content_hash, *, exclude_pk=None):
     """An image already stored with the same picture (see `Image.content_hash`), if any."""
     if not content_hash:
@@ -183,6 +195,7 @@ __all__ = [
     "delete_legacy_path",
     "delete_object",
     "find_duplicate_image",
+    "queue_renditions",
     "record_renditions",
     "record_renditions_failed",
     "save_author",

@@ -1,9 +1,10 @@
 import re
-from io import BytesIO
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,7 +14,13 @@ from articles import services
 from articles.models import ContentChange, Image
 from articles.revisions import system_user
 from articles.tasks import make_image_renditions
-from tests.factories import image_bytes, image_upload, make_article, make_image
+from tests.factories import (
+    image_bytes,
+    image_upload,
+    make_article,
+    make_image,
+    make_renditions_now,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -334,3 +341,22 @@ def test_admin_refuses_a_decompression_bomb(admin_client, settings):
     assert "the limit is" in response.content.decode()
     assert not Image.objects.exists()
     assert stored_files(settings) == []
+
+
+def test_remake_renditions_queues_images_stored_before_the_social_card(settings):
+    image = make_image()
+    older = make_image(file=image_upload("older.jpg", size=(900, 600)))
+    Image.objects.filter(pk=older.pk).update(
+        renditions=[r for r in older.renditions if not r.get("purpose")], content_hash=""
+    )
+    out = StringIO()
+
+    call_command("remake_renditions", stdout=out)
+
+    assert "Queued renditions for 1 image(s)" in out.getvalue()
+    older.refresh_from_db()
+    assert older.renditions_pending and older.srcset()  # the old ones serve meanwhile
+    make_renditions_now(older)
+    assert older.social_card and older.content_hash and not older.renditions_pending
+    image.refresh_from_db()
+    assert not image.renditions_pending
