@@ -10,8 +10,9 @@ it touched. When the block ends without an error, `Unit.finish()` (still in the 
    and audience, and a row per author, topic or image whose change readers see;
 3. gives articles showing a changed author, topic or image their `updated` event (the first
    `FAN_OUT_INLINE` of them that are not locked by someone else; the rest on the task queue);
-4. runs the `articles.hooks.on_write` callbacks (they enqueue suggestion refreshes, fan-out
-   and cache invalidation as job rows or on-commit work: never slow work in the transaction).
+4. runs the `articles.hooks.on_write` callbacks (they enqueue suggestion refreshes, fan-out,
+   image renditions and cache invalidation as job rows or on-commit work: never slow work in
+   the transaction).
 
 Lock order, the same in every service, so overlapping writes never deadlock:
 (1) the author, topic or image being edited; (2) articles, `FOR NO KEY UPDATE`, in ascending

@@ -316,6 +316,7 @@ def test_admin_refuses_what_is_not_an_image(admin_client, settings, upload, mess
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors["file"]
     assert any(message in error for error in errors), errors
+    assert '<img src="/media/' not in response.content.decode()  # no broken preview
     assert not Image.objects.exists()
     assert stored_files(settings) == []
 
