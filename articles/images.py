@@ -121,6 +121,8 @@ def pixel_hash(picture, *, frame_count=1):
     digest = hashlib.sha256(
         f"{picture.mode}:{picture.width}x{picture.height}:{frame_count}:".encode()
     )
+    if picture.mode in ("P", "PA"):
+        digest.update(bytes(picture.getpalette() or ()))  # the pixels are palette indices
     strip = 256
     for top in range(0, picture.height, strip):
         box = (0, top, picture.width, min(picture.height, top + strip))

@@ -361,3 +361,14 @@ def test_remake_renditions_queues_images_stored_before_the_social_card(settings)
     assert older.social_card and older.content_hash and not older.renditions_pending
     image.refresh_from_db()
     assert not image.renditions_pending
+
+
+def test_gifs_with_the_same_pixels_but_other_colours_are_not_duplicates(admin_client):
+    def gif(colour):
+        buffer = BytesIO()
+        PILImage.new("RGB", (120, 80), colour).save(buffer, "GIF")
+        return SimpleUploadedFile("flat.gif", buffer.getvalue(), "image/gif")
+
+    assert post_image(admin_client, gif((200, 0, 0))).status_code == 302
+    assert post_image(admin_client, gif((0, 0, 200))).status_code == 302
+    assert Image.objects.count() == 2
