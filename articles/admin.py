@@ -60,6 +60,17 @@ class WritePathAdminMixin:
             self.delete_model(request, obj)
 
 
+def _preview_url(image, largest=960):
+    """A rendition big enough for the form's preview, else (while they are made) the original."""
+    fitting = [
+        r
+        for r in image.renditions
+        if not r.get("purpose") and r["format"] == image.fallback_format and r["width"] <= largest
+    ]
+    best = max(fitting, key=lambda r: r["width"], default=None)
+    return image.file.storage.url(best["name"]) if best else image.file.url
+
+
 def _middle_if_empty(value):
     return 0.5 if value is None else value
 
@@ -138,6 +149,10 @@ class ImageAdmin(WritePathAdminMixin, SimpleHistoryAdmin):
         css = {"all": ["admin/articles/images.css"]}
         js = ["admin/articles/images.js"]
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj else [f for f in fields if f not in ("width", "height")]
+
     @admin.display(description="Preview")
     def thumbnail(self, image):
         return image_thumbnail(image)
@@ -148,12 +163,12 @@ class ImageAdmin(WritePathAdminMixin, SimpleHistoryAdmin):
         if not image or not image.file or not image.file._committed:
             return "The preview appears once the image is saved."
         return format_html(
-            '<div class="focal-picker" data-focal-picker>'
+            '<div class="focal-field"><div class="focal-picker" data-focal-picker>'
             '<img src="{}" alt="{}" width="{}" height="{}">'
             '<span class="focal-marker" style="left: {}%; top: {}%"></span></div>'
-            '<p class="help">Click the picture on what must stay in view when it is cropped '
-            "(the social card is cut around it), or type the numbers below.</p>",
-            image.file.url,
+            '<div class="help">Click the picture on what must stay in view when it is cropped '
+            "(the social card is cut around it), or type the numbers below.</div></div>",
+            _preview_url(image),
             image.alt_text,
             image.width,
             image.height,

@@ -107,17 +107,22 @@ def clean_upload(upload):
     finally:
         upload.seek(position)
     data = _encode_original(frames, image_format, kept)
+    with PILImage.open(BytesIO(data)) as stored:
+        content_hash = pixel_hash(stored)
     return CleanImageFile(
         data,
         extension=ALLOWED_FORMATS[image_format],
-        content_hash=pixel_hash(picture, frame_count=len(frames)),
+        content_hash=content_hash,
         size=picture.size,
     )
 
 
-def pixel_hash(picture, *, frame_count=1):
-    """SHA-256 of the decoded picture (mode, size, pixels of the first frame): the same image
-    uploaded again is found whatever its file name, metadata or trailing bytes."""
+def pixel_hash(picture):
+    """SHA-256 of a stored picture's decoded pixels (mode, size, frame count, palette, pixels
+    of the first frame). An upload is hashed as stored, after re-encoding, so the same picture
+    uploaded again matches whatever its file name, metadata or trailing bytes, and the
+    renditions job finds the same hash for files that came another way (imports)."""
+    frame_count = getattr(picture, "n_frames", 1)
     digest = hashlib.sha256(
         f"{picture.mode}:{picture.width}x{picture.height}:{frame_count}:".encode()
     )

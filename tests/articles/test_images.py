@@ -181,7 +181,8 @@ def test_a_refused_replacement_keeps_the_stored_preview(admin_client):
     assert response.status_code == 200
     page = response.content.decode()
     assert "valid image" in page
-    assert f'<img src="{image.file.url}"' in page
+    preview = max(image.rendition_list(), key=lambda r: (r["format"] == "jpg", r["width"]))
+    assert f'<img src="{image.file.storage.url(preview["name"])}"' in page
     assert "/media/notes" not in page and "notes.jpg" not in page.split("focal-picker")[1]
     image.refresh_from_db()
     assert image.file.name == Image.objects.get().file.name
@@ -372,3 +373,28 @@ def test_gifs_with_the_same_pixels_but_other_colours_are_not_duplicates(admin_cl
     assert post_image(admin_client, gif((200, 0, 0))).status_code == 302
     assert post_image(admin_client, gif((0, 0, 200))).status_code == 302
     assert Image.objects.count() == 2
+
+
+def detailed_jpeg():
+    """A JPEG whose pixels change when it is encoded again (lossy), unlike a flat colour."""
+    noise = PILImage.effect_noise((700, 400), 80)
+    picture = PILImage.merge(
+        "RGB", [noise, noise.transpose(PILImage.Transpose.FLIP_LEFT_RIGHT), noise]
+    )
+    buffer = BytesIO()
+    picture.save(buffer, "JPEG", quality=70)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("data", [detailed_jpeg(), image_bytes("PNG"), image_bytes("GIF")])
+def test_the_renditions_job_keeps_the_hash_an_upload_is_compared_with(admin_client, data):
+    post_image(admin_client, SimpleUploadedFile("first.jpg", data, "image/jpeg"))
+    image = Image.objects.get()
+    uploaded_hash = image.content_hash
+
+    make_renditions_now(image)
+
+    assert image.content_hash == uploaded_hash
+    response = post_image(admin_client, SimpleUploadedFile("again.jpg", data, "image/jpeg"))
+    assert "already in the library" in response.content.decode()
+    assert Image.objects.count() == 1
