@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
@@ -10,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import search, services
+from . import images, search, services
 from .admin_revisions import ArticleRevisionAdminMixin, RevisionFormMixin
 from .admin_workflow import ArticleWorkflowAdminMixin, WorkflowFormMixin
 from .models import (
@@ -32,9 +33,14 @@ def _short_date(moment):
 
 
 def image_thumbnail(image, width=120):
-    if not image or not image.file:
+    # An upload not (yet) accepted has no address: never an <img> that cannot load.
+    if not image or not image.file or not image.file._committed:
         return "—"
-    small = min(image.renditions, key=lambda r: r["width"], default=None)
+    small = min(
+        (r for r in image.renditions if not r.get("purpose")),
+        key=lambda r: r["width"],
+        default=None,
+    )
     url = image.file.url if small is None else image.file.storage.url(small["name"])
     credit = format_html("<br>Image source: {}", image.credit) if image.credit else ""
     return format_html('<img src="{}" width="{}" alt="{}">{}', url, width, image.alt_text, credit)
@@ -54,14 +60,82 @@ class WritePathAdminMixin:
             self.delete_model(request, obj)
 
 
+def _preview_url(image, largest=960):
+    """A rendition big enough for the form's preview, else (while they are made) the original."""
+    fitting = [
+        r
+        for r in image.renditions
+        if not r.get("purpose") and r["format"] == image.fallback_format and r["width"] <= largest
+    ]
+    best = max(fitting, key=lambda r: r["width"], default=None)
+    return image.file.storage.url(best["name"]) if best else image.file.url
+
+
+def _middle_if_empty(value):
+    return 0.5 if value is None else value
+
+
+class ImageForm(forms.ModelForm):
+    """Checks a new upload fully before anything is stored: type, size and pixels from the
+    header, then Pillow's re-encoding (`images.clean_upload`) and the duplicate check."""
+
+    class Meta:
+        model = Image
+        fields = [
+            "file", "focal_x", "focal_y", "alt_text", "caption", "credit", "credit_url", "licence",
+        ]  # fmt: skip
+        widgets = {
+            "focal_x": forms.NumberInput(attrs={"step": "0.001", "min": "0", "max": "1"}),
+            "focal_y": forms.NumberInput(attrs={"step": "0.001", "min": "0", "max": "1"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("focal_x", "focal_y"):
+            self.fields[name].required = False  # empty: the middle
+
+    def clean_focal_x(self):
+        return _middle_if_empty(self.cleaned_data.get("focal_x"))
+
+    def clean_focal_y(self):
+        return _middle_if_empty(self.cleaned_data.get("focal_y"))
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if not isinstance(upload, UploadedFile):
+            return upload  # the stored file, unchanged
+        for validator in Image._meta.get_field("file").validators:
+            validator(upload)
+        clean = images.clean_upload(upload)
+        duplicate = services.find_duplicate_image(clean.content_hash, exclude_pk=self.instance.pk)
+        if duplicate is not None:
+            raise forms.ValidationError(
+                format_html(
+                    'This picture is already in the library: <a href="{}">{}</a> (uploaded '
+                    "{}). Use that image instead of uploading it again: choose it as the hero "
+                    "image, social image or author photo.",
+                    reverse("admin:articles_image_change", args=[duplicate.pk]),
+                    str(duplicate),
+                    _short_date(duplicate.created_at),
+                ),
+                code="duplicate",
+            )
+        return clean
+
+
 @admin.register(Image)
 class ImageAdmin(WritePathAdminMixin, SimpleHistoryAdmin):
-    list_display = ["thumbnail", "alt_text", "credit", "width", "height", "created_at"]
+    form = ImageForm
+    list_display = [
+        "thumbnail", "alt_text", "credit", "width", "height", "renditions_status", "created_at",
+    ]  # fmt: skip
     search_fields = ["alt_text", "caption", "credit"]
-    readonly_fields = ["thumbnail", "width", "height"]
+    readonly_fields = ["focal_point_picker", "renditions_state", "width", "height"]
     fields = [
         "file",
-        "thumbnail",
+        "focal_point_picker",
+        ("focal_x", "focal_y"),
+        "renditions_state",
         "alt_text",
         "caption",
         "credit",
@@ -71,9 +145,60 @@ class ImageAdmin(WritePathAdminMixin, SimpleHistoryAdmin):
         "height",
     ]
 
+    class Media:
+        css = {"all": ["admin/articles/images.css"]}
+        js = ["admin/articles/images.js"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj else [f for f in fields if f not in ("width", "height")]
+
     @admin.display(description="Preview")
     def thumbnail(self, image):
         return image_thumbnail(image)
+
+    @admin.display(description="Preview and focal point")
+    def focal_point_picker(self, image):
+        """The stored picture with a mark on its focal point; a click moves it (images.js)."""
+        if not image or not image.file or not image.file._committed:
+            return "The preview appears once the image is saved."
+        return format_html(
+            '<div class="focal-field"><div class="focal-picker" data-focal-picker>'
+            '<img src="{}" alt="{}" width="{}" height="{}">'
+            '<span class="focal-marker" style="left: {}%; top: {}%"></span></div>'
+            '<div class="help">Click the picture on what must stay in view when it is cropped '
+            "(the social card is cut around it), or type the numbers below.</div></div>",
+            _preview_url(image),
+            image.alt_text,
+            image.width,
+            image.height,
+            round(image.focal_x * 100, 1),
+            round(image.focal_y * 100, 1),
+        )
+
+    @admin.display(description="Resized copies")
+    def renditions_state(self, image):
+        if not image or not image.pk:
+            return "Made in the background after saving."
+        status = image.renditions_status
+        if status == Image.Renditions.PENDING:
+            text = (
+                "Being prepared in the background (usually a few seconds). Until they are "
+                "ready, pages show the original picture."
+            )
+        elif status == Image.Renditions.FAILED:
+            text = "They could not be made; pages show the original. Upload the file again."
+        else:
+            widths = sorted({r["width"] for r in image.renditions if not r.get("purpose")})
+            formats = sorted({r["format"].upper() for r in image.renditions})
+            social = " and the 1200×630 social card" if image.social_card else ""
+            text = (
+                f"Ready: {len(widths)} widths ({', '.join(map(str, widths))} px) in "
+                f"{' and '.join(formats)}{social}."
+            )
+        return format_html(
+            '<span class="renditions-state" data-renditions-state="{}">{}</span>', status, text
+        )
 
 
 @admin.register(Author)

@@ -45,6 +45,8 @@ class WriteSummary:
     deferred_fan_out: list = field(default_factory=list)  # (subject, id, since) for a task
     dependents_pending: bool = False  # articles showing changed ones are told by a task
     showing_deleted: set = field(default_factory=set)  # ids of articles that showed a deleted one
+    # (image id, file name, focal x, focal y) of images whose renditions are to be made
+    renditions_due: list = field(default_factory=list)
 
 
 def on_write(callback):

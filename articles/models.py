@@ -3,7 +3,7 @@ import math
 from anyascii import anyascii
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import Resolver404, resolve, reverse
@@ -13,7 +13,7 @@ from django.utils.text import Truncator, slugify
 from django_prose_editor.fields import ProseEditorField
 
 from .history import article_history, content_history
-from .images import make_renditions, rendition_url, validate_image_file
+from .images import CleanImageFile, clean_upload, rendition_url, validate_image_file
 from .sanitize import html_to_text, sanitize_html
 from .validators import is_safe_link, validate_link_lines, validate_web_url
 from .write_path import WritePathModel
@@ -58,6 +58,11 @@ def unique_slug(model, text, *, instance=None, max_length=200, fallback="item"):
 
 
 class Image(WritePathModel):
+    class Renditions(models.TextChoices):
+        PENDING = "pending", "Being prepared"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
     file = models.ImageField(
         upload_to="images/%Y/%m/",
         width_field="width",
@@ -66,7 +71,8 @@ class Image(WritePathModel):
             FileExtensionValidator(["jpg", "jpeg", "png", "webp", "gif"]),
             validate_image_file,
         ],
-        help_text="JPEG, PNG, WebP or GIF. Resized copies for every screen are made on save.",
+        help_text="JPEG, PNG, WebP or GIF. Resized copies for every screen are made after "
+        "saving, in the background; pages show the original until they are ready.",
     )
     alt_text = models.CharField(
         max_length=300,
@@ -84,7 +90,33 @@ class Image(WritePathModel):
     licence = models.CharField(max_length=100, blank=True, help_text="e.g. CC BY 4.0.")
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
+    focal_x = models.FloatField(
+        "focal point across",
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="What cropped copies keep in view: 0 is the left edge, 1 the right edge. "
+        "Click the preview to set it.",
+    )
+    focal_y = models.FloatField(
+        "focal point down",
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="0 is the top edge, 1 the bottom edge.",
+    )
+    content_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="SHA-256 of the decoded pixels (articles.images.pixel_hash): finds duplicates.",
+    )
     renditions = models.JSONField(default=list, editable=False, blank=True)
+    renditions_status = models.CharField(
+        max_length=10,
+        choices=Renditions.choices,
+        default=Renditions.PENDING,
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     import_key = models.CharField(
         max_length=300, null=True, blank=True, unique=True, editable=False
@@ -99,9 +131,46 @@ class Image(WritePathModel):
         return self.caption or self.alt_text
 
     def save(self, *args, **kwargs):
-        if self.file and (not self.renditions or self._file_replaced()):
-            self.renditions = make_renditions(self.file)
+        if self.file and not self.file._committed:
+            self._store_clean_upload()
         super().save(*args, **kwargs)
+
+    def _store_clean_upload(self):
+        """Keep Pillow's re-encoding of a new upload, under a generated name (once: the admin
+        form hands over the file it cleaned already)."""
+        upload = self.file.file
+        clean = upload if isinstance(upload, CleanImageFile) else clean_upload(upload)
+        self.file.save(clean.name, clean, save=False)
+        self.content_hash = clean.content_hash
+        self.width, self.height = clean.image_size
+
+    def mark_renditions_due(self):
+        """Before a save: whether the renditions must be made (again) because the file or the
+        focal point changed, and the renditions dropped now. A new file's old renditions go at
+        once (they show another picture); after a focal point change the old ones serve until
+        the new ones are made."""
+        stored = (
+            None
+            if self._state.adding
+            else Image.objects.filter(pk=self.pk).values("file", "focal_x", "focal_y").first()
+        )
+        file_changed = (
+            stored is None or not self.file._committed or stored["file"] != self.file.name
+        )
+        if not file_changed and (stored["focal_x"], stored["focal_y"]) == (
+            self.focal_x,
+            self.focal_y,
+        ):
+            return False, []
+        dropped = []
+        if file_changed:
+            dropped, self.renditions = self.renditions, []
+        self.renditions_status = self.Renditions.PENDING
+        return True, dropped
+
+    @property
+    def renditions_pending(self):
+        return self.renditions_status == self.Renditions.PENDING
 
     @property
     def credit_link(self):
@@ -125,12 +194,6 @@ class Image(WritePathModel):
             r["format"] for r in self.renditions if r["format"] != "webp" and not r.get("purpose")
         ]
         return formats[0] if formats else "webp"
-
-    def _file_replaced(self):
-        if self._state.adding:
-            return True
-        stored = Image.objects.filter(pk=self.pk).values_list("file", flat=True).first()
-        return stored != self.file.name
 
     def rendition_list(self):
         return [{**r, "url": rendition_url(r)} for r in self.renditions if not r.get("purpose")]

@@ -7,20 +7,24 @@ the commit (`manage.py worker`, which also runs `publish_due` every few seconds)
 - `fan_out_change`: the articles showing a changed author, topic or image that the service
   did not reach itself (more than `FAN_OUT_INLINE`, or busy) get their `updated` event, in
   batches of `BATCH` articles per transaction, so no transaction runs long.
+- `make_image_renditions`: the renditions of a new image file or focal point (Pillow work,
+  outside any transaction); stored only if the image still has that file and focal point.
 - `log_dependents`: articles whose related-articles block shows an article that changed for
   readers (registered through `articles.hooks.register_dependents`) get their `updated` event.
 """
 
+import logging
 from datetime import datetime
 
 from django.db.models import Q
 from django_tasks import task
 
-from . import changes, hooks, services
+from . import changes, hooks, images, services
 from .models import Article, Author, ContentChange, Image, Topic
 from .revisions import system_user
 from .search import refresh_search_vectors
 
+logger = logging.getLogger(__name__)
 BATCH = 500
 Subject = ContentChange.Subject
 SHOWING = {
@@ -90,6 +94,28 @@ def log_dependents(article_ids: list[int], since: str, known: list[int] | None =
 
 
 @task()
+def make_image_renditions(image_id: int, file_name: str, focal_x: float, focal_y: float) -> int:
+    """Returns how many renditions were stored (0 for an outdated or finished job)."""
+    made_for = (file_name, focal_x, focal_y)
+    image = Image.objects.filter(pk=image_id).first()
+    if image is None or (image.file.name, image.focal_x, image.focal_y) != made_for:
+        return 0  # a later change queued its own job
+    if image.renditions_status == Image.Renditions.READY:
+        return 0
+    try:
+        renditions, content_hash = images.make_renditions(image.file, focal=(focal_x, focal_y))
+    except (OSError, ValueError, images.PILImage.DecompressionBombError):
+        logger.exception("Renditions of image %s failed", image_id)
+        services.record_renditions_failed(image_id=image_id, made_for=made_for)
+        return 0
+    replaced = services.record_renditions(
+        image_id=image_id, made_for=made_for, renditions=renditions, content_hash=content_hash
+    )
+    images.delete_rendition_files(renditions if replaced is None else replaced)  # committed
+    return 0 if replaced is None else len(renditions)
+
+
+@task()
 def publish_due() -> int:
     """Scheduled articles and scheduled changes (approved working copies) whose time came."""
     return services.publish_due_articles() + services.publish_due_working_copies()
@@ -98,6 +124,8 @@ def publish_due() -> int:
 @hooks.on_write
 def enqueue_follow_up_work(summary):
     """Inside the service's transaction: the jobs its change needs."""
+    for image_id, file_name, focal_x, focal_y in summary.renditions_due:
+        make_image_renditions.enqueue(image_id, file_name, focal_x, focal_y)
     for subject, object_id, since in summary.deferred_fan_out:
         fan_out_change.enqueue(subject, object_id, since.isoformat())
     if summary.propagate:

@@ -36,7 +36,9 @@ def image_upload(name="photo.jpg", image_format="JPEG", size=(800, 450)):
     return SimpleUploadedFile(name, image_bytes(image_format, size), content_type[image_format])
 
 
-def make_image(**overrides):
+def make_image(*, renditions=True, **overrides):
+    """An image in the library; `renditions`: with the renditions the worker makes (else
+    pending, as right after an upload)."""
     fields = {
         "file": image_upload(f"img-{next(_sequence)}.jpg"),
         "alt_text": "A harbour crane at dusk",
@@ -44,7 +46,19 @@ def make_image(**overrides):
         "credit": "port.example (2024)",
     }
     fields.update(overrides)
-    return services.save_image(image=Image(**fields), user=system_user())
+    image = services.save_image(image=Image(**fields), user=system_user())
+    if renditions:
+        make_renditions_now(image)
+    return image
+
+
+def make_renditions_now(image):
+    """Run the renditions job of this image now, as the worker would after the commit."""
+    from articles.tasks import make_image_renditions
+
+    make_image_renditions.call(image.pk, image.file.name, image.focal_x, image.focal_y)
+    image.refresh_from_db()
+    return image
 
 
 def make_author(**overrides):

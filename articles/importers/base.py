@@ -25,7 +25,7 @@ from django.utils.functional import empty
 from simple_history.utils import bulk_create_with_history
 
 from articles import hooks, services
-from articles.images import validate_image_file
+from articles.images import clean_upload, validate_image_file
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -440,8 +440,8 @@ class ContentWriter:
                 validate_image_file(source)
                 if item.storage_name:
                     image.file = default_storage.save(item.storage_name, source)
-                else:
-                    image.file.save(source.name, source, save=False)
+                else:  # re-encoded and renamed like an upload (stored by the service)
+                    image.file = clean_upload(source)
             finally:
                 source.close()
         image.full_clean(exclude=["file"])

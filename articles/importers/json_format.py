@@ -3,7 +3,7 @@
 Records are keyed by slug (articles, authors, topics) or by file path (images), never by
 database id, so an export imports into any database. Every stored field is written except
 those the database or the code derives: ids, `created_at`/`updated_at`, `version` (the edit
-lock counter), `reading_time`, and image width, height and renditions (remade from the file).
+lock counter), `reading_time`, and image width, height, renditions and content hash (remade from the file).
 Image files are referenced by their path under MEDIA_ROOT; pass that folder (or a copy) as
 `--media-dir` when importing into another site.
 """
@@ -45,7 +45,7 @@ FORMAT = "cpc-site-content"
 FORMAT_VERSION = 1
 DERIVED = {
     "id", "created_at", "updated_at", "version", "reading_time", "width", "height",
-    "renditions", "history_id", "search_vector", "modified_at", "feed_state", "feed_slug",
+    "renditions", "renditions_status", "content_hash", "history_id", "search_vector", "modified_at", "feed_state", "feed_slug",
 }  # fmt: skip
 
 

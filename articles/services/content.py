@@ -9,8 +9,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from ..images import delete_rendition_files
 from ..models import Article, Author, ContentChange, Image, Topic
 from ..policy import policy
+from ..revisions import system_user
 from ..search import refresh_search_vectors
 from .writing import writing
 
@@ -70,6 +72,12 @@ REFRESH = {Author: refresh_search_vectors}
 
 def save_object(*, obj, user, reason=""):
     """Create or change an author, topic or image (`obj`, with its new values set)."""
+    if isinstance(obj, Image):
+        return save_image(image=obj, user=user, reason=reason)
+    return _save_object(obj=obj, user=user, reason=reason)
+
+
+def _save_object(*, obj, user, reason):
     subject, showing = SHOWING[type(obj)]
     with writing(user=user, reason=reason) as unit:
         existed = obj.pk is not None
@@ -93,7 +101,61 @@ def save_topic(*, topic, user, reason=""):
 
 
 def save_image(*, image, user, reason=""):
-    return save_object(obj=image, user=user, reason=reason)
+    """Create or change an image. A new file or focal point queues its renditions: the job is
+    committed with the change and a worker makes them (`articles.tasks`); until then pages
+    show the original (or the renditions made for the previous focal point)."""
+    with writing(user=user, reason=reason) as unit:
+        due, dropped = image.mark_renditions_due()
+        _save_object(obj=image, user=user, reason=reason)
+        if due:
+            unit.renditions_due.append((image.pk, image.file.name, image.focal_x, image.focal_y))
+        if dropped:
+            transaction.on_commit(lambda: delete_rendition_files(dropped))
+    return image
+
+
+def queue_renditions(*, image, user):
+    """Make an image's renditions again (images stored before the social card and content
+    hash existed, or whose renditions failed); the current ones serve meanwhile."""
+    with writing(user=user, reason="Renditions queued again") as unit:
+        _check(user, image, "change")
+        _lock(image)
+        image.renditions_status = Image.Renditions.PENDING
+        image.save()
+        unit.renditions_due.append((image.pk, image.file.name, image.focal_x, image.focal_y))
+    return image
+
+
+def find_duplicate_image(content_hash, *, exclude_pk=None):
+    """An image already stored with the same picture (see `Image.content_hash`), if any."""
+    if not content_hash:
+        return None
+    return Image.objects.filter(content_hash=content_hash).exclude(pk=exclude_pk).first()
+
+
+def record_renditions(*, image_id, made_for, renditions, content_hash):
+    """Store renditions a job made for (file name, focal x, focal y), if the image still has
+    these. Returns the renditions they replace (their files can go), or None when the image
+    changed or went meanwhile (then the new ones are not wanted)."""
+    with writing(user=system_user(), reason="Renditions made") as unit:
+        image = Image.objects.select_for_update().filter(pk=image_id).first()
+        if image is None or (image.file.name, image.focal_x, image.focal_y) != tuple(made_for):
+            return None
+        replaced = [r for r in image.renditions if r not in renditions]
+        image.renditions = renditions
+        image.renditions_status = Image.Renditions.READY
+        image.content_hash = content_hash
+        image.save()
+        unit.object_changed(Subject.IMAGE, image, articles_showing_image(image))
+    return replaced
+
+
+def record_renditions_failed(*, image_id, made_for):
+    with writing(user=system_user(), reason="Renditions failed"):
+        image = Image.objects.select_for_update().filter(pk=image_id).first()
+        if image is not None and (image.file.name, image.focal_x, image.focal_y) == tuple(made_for):
+            image.renditions_status = Image.Renditions.FAILED
+            image.save()
 
 
 def delete_object(*, obj, user, reason=""):
@@ -132,6 +194,10 @@ __all__ = [
     "articles_showing_topic",
     "delete_legacy_path",
     "delete_object",
+    "find_duplicate_image",
+    "queue_renditions",
+    "record_renditions",
+    "record_renditions_failed",
     "save_author",
     "save_image",
     "save_legacy_path",

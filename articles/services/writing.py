@@ -12,8 +12,9 @@ it touched. When the block ends without an error, `Unit.finish()` (still in the 
    `FAN_OUT_INLINE` of them that are not locked by someone else; the rest on the task queue),
    and likewise the live articles whose related block shows an article that changed, so
    their change stamps (`modified_at`) move in the same commit (cached fragments key on it);
-4. runs the `articles.hooks.on_write` callbacks (they enqueue suggestion refreshes, fan-out
-   and cache invalidation as job rows or on-commit work: never slow work in the transaction).
+4. runs the `articles.hooks.on_write` callbacks (they enqueue suggestion refreshes, fan-out,
+   image renditions and cache invalidation as job rows or on-commit work: never slow work in
+   the transaction).
 
 Lock order, the same in every service, so overlapping writes never deadlock:
 (1) the author, topic or image being edited; (2) articles, `FOR NO KEY UPDATE`, in ascending
@@ -69,6 +70,7 @@ class Unit:
     revisions: dict = field(default_factory=dict)  # id -> history row written by finish()
     showing_deleted: set = field(default_factory=set)  # articles that showed a deleted one
     dependents_pending: bool = False  # some were busy or too many: a task tells them
+    renditions_due: list = field(default_factory=list)  # (image id, file, focal x, focal y)
 
     def lock(self, ids, *, skip_locked=False):
         """Lock these articles (ascending id) and return {id: Article} of those locked."""
@@ -188,6 +190,7 @@ class Unit:
         summary.deferred_fan_out = list(self.deferred_fan_out)
         summary.dependents_pending = self.dependents_pending
         summary.showing_deleted = self.showing_deleted - summary.deleted
+        summary.renditions_due = list(self.renditions_due)
         hooks.run_write_callbacks(summary)
         return summary
 

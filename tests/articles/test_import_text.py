@@ -1,5 +1,6 @@
 """Importing page-text exports (one article page per file) with `manage.py import_articles`."""
 
+import re
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -74,6 +75,19 @@ def test_image_source_becomes_the_hero_credit_when_the_image_file_is_supplied(tm
     assert "Image source" not in article.body
     page = client.get(article.get_absolute_url()).content.decode()
     assert '<span class="credit">Image source: portofaktau.example (2023)</span>' in page
+
+
+def test_an_imported_image_is_re_encoded_under_a_generated_name(tmp_path, settings):
+    media = tmp_path / "pages"
+    media.mkdir()
+    page = b"<html><script>alert(1)</script></html>"
+    (media / "port-of-aktau.jpg").write_bytes(image_bytes(size=(1200, 675)) + page)
+    run_import(AKTAU, media_dir=str(media))
+
+    hero = Article.objects.get().hero_image
+    assert re.fullmatch(r"images/\d{4}/\d{2}/[0-9a-f]{32}\.jpg", hero.file.name)
+    assert b"<script" not in (Path(settings.MEDIA_ROOT) / hero.file.name).read_bytes()
+    assert hero.content_hash
 
 
 def test_without_an_image_file_the_credit_stays_on_the_page_and_no_placeholder_is_made(client):

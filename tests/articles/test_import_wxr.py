@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from articles.models import Article, Author, Image, LegacyPath, Topic
 from related.models import Suggestion
-from tests.factories import image_bytes
+from tests.factories import image_bytes, make_renditions_now
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "import"
 SITE_WXR = DATA / "site.wxr"
@@ -99,7 +99,7 @@ def test_categories_and_tags_become_topics_without_uncategorized(imported):
 
 
 def test_featured_image_from_the_media_folder_becomes_the_hero_image(imported, client):
-    hero = article("ferries-freight-alat").hero_image
+    hero = make_renditions_now(article("ferries-freight-alat").hero_image)  # the queued job
     assert hero.alt_text == "Container cranes over the quay at Alat"
     assert hero.caption == "Cranes over the new quay at dawn"
     assert (hero.width, hero.height) == (800, 450)
