@@ -194,6 +194,14 @@ class Topic(WritePathModel):
     slug = models.SlugField(max_length=200, unique=True, blank=True)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.TOPIC)
     description = models.TextField(blank=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        help_text="The broader topic this one belongs to (e.g. an imported category hierarchy).",
+    )
     import_key = models.CharField(
         max_length=300, null=True, blank=True, unique=True, editable=False
     )
@@ -314,6 +322,11 @@ class Article(WritePathModel):
     )
     canonical_url = models.URLField(
         blank=True, help_text="Only when the article first appeared elsewhere."
+    )
+    featured = models.BooleanField(
+        default=False,
+        db_index=True,
+        help_text="Highlighted by the site (WordPress “sticky” posts are imported as featured).",
     )
     seo_title = models.CharField(
         "SEO title",

@@ -7,15 +7,14 @@ changed item becomes a revision with the reason "import", and a bad item is repo
 skipped without leaving anything half-written.
 """
 
-import urllib.error
-import urllib.request
+import re
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import InMemoryStorage, default_storage
@@ -40,9 +39,10 @@ from articles.models import (
 )
 from articles.sanitize import sanitize_html
 
+from .media import MediaError, MediaFolder, download
+
 CHANGE_REASON = "import"
 OUTCOMES = ("created", "updated", "unchanged", "skipped", "failed")
-DOWNLOAD_TIMEOUT_SECONDS = 10
 
 
 class ImportFileError(Exception):
@@ -73,6 +73,7 @@ class TopicItem:
     lookup: dict | None = None
     fields: dict = field(default_factory=dict)
     position: str = ""
+    parent: "TopicItem | None" = None  # a category's parent (written first)
 
 
 @dataclass
@@ -81,7 +82,8 @@ class ImageItem:
     position: str
     fields: dict  # alt_text, caption, credit, …
     lookup: dict | None = None  # default: {"import_key": key}
-    candidates: list[Path] = field(default_factory=list)  # local files to try, in order
+    candidates: list[str] = field(default_factory=list)  # names inside media_dir, in order
+    media_dir: MediaFolder | Path | None = None  # --media-dir; files are only read inside it
     url: str = ""  # downloaded when no local file exists
     label: str = ""  # the file as the source names it, for messages
     storage_name: str = ""  # keep exactly this name in storage (JSON round trip)
@@ -111,6 +113,7 @@ class ArticleItem:
     corrections: list[dict] | None = None
     keep_on_update: tuple[str, ...] = ()  # fields only set on creation (e.g. a made-up date)
     warnings: list[str] = field(default_factory=list)
+    language: str = ""  # the source's language code, if it gives one (not written here)
 
 
 @dataclass
@@ -121,6 +124,15 @@ class Rejected:
     outcome: str  # "failed" or "skipped"
     position: str
     reason: str
+
+
+INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+
+
+def clean_title(value):
+    """A title without zero-width and other invisible characters, spaces collapsed (two titles
+    that look the same are the same)."""
+    return " ".join(INVISIBLE.sub("", value or "").split())
 
 
 # --- Report ---------------------------------------------------------------------------------
@@ -191,37 +203,29 @@ def scratch_media():
         default_storage._wrapped = original
 
 
-def _download(url):
-    if not url.lower().startswith(("http://", "https://")):
-        raise OSError("not an http(s) address")
-    limit = settings.IMAGE_MAX_UPLOAD_BYTES
-    request = urllib.request.Request(url, headers={"User-Agent": "cpc-site importer"})
-    with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:
-        data = response.read(limit + 1)
-    if len(data) > limit:
-        raise OSError("larger than the upload limit")
-    return data
-
-
 def _open_image_source(item):
-    """The file for an image item: a local candidate, else a download; ItemError when neither."""
-    for candidate in item.candidates:
-        if candidate.is_file():
-            return File(candidate.open("rb"), name=candidate.name)
+    """The file for an image item: from --media-dir (confined to it), else a safe download;
+    ItemError (naming the file as the source does) when neither works."""
+    folder = (
+        item.media_dir if isinstance(item.media_dir, MediaFolder) else MediaFolder(item.media_dir)
+    )
+    found = folder.find(*item.candidates) if folder and item.candidates else None
+    if found is not None:
+        return File(found.open("rb"), name=found.name)
     tried = []
-    if item.candidates:
-        tried.append(f"no file at {', '.join(str(c) for c in item.candidates)}")
-    else:
+    if not folder:
         tried.append("no --media-dir given")
+    elif item.candidates:
+        tried.append("not found in --media-dir")
     if item.url:
         try:
-            data = _download(item.url)
-        except (OSError, ValueError, urllib.error.URLError) as error:
-            reason = getattr(error, "reason", error)
-            tried.append(f"download of {item.url} failed ({reason})")
+            data, name = download(item.url)
+        except MediaError as error:
+            tried.append(str(error))
         else:
-            name = PurePosixPath(urllib.request.urlparse(item.url).path).name or "image"
             return ContentFile(data, name=name)
+    elif not item.candidates:
+        tried.append("the source names no file")
     raise ItemError(f"image file missing: {item.label or item.key} ({'; '.join(tried)})")
 
 
@@ -379,6 +383,9 @@ class ContentWriter:
         except PermissionDenied as error:
             self.report.add(kind, "failed", position, f"not allowed: {error}")
             return None
+        except SuspiciousOperation:
+            self.report.add(kind, "failed", position, "refused file name")
+            return None
         except services.StaleEdit:
             self.report.add(
                 kind, "failed", position, "changed by someone else during the import; run it again"
@@ -478,14 +485,21 @@ class ContentWriter:
         extra = dict(item.fields)
         if getattr(item, "photo_key", None) is not None:
             extra["photo"] = self.image_for(item.photo_key)
+        parent = getattr(item, "parent", None)
+        if parent is not None:
+            extra["parent"] = self._topic(parent)
         if instance is None:
             instance = model(**{"name": item.name, "import_key": item.key, **extra})
             if item.lookup and "slug" in item.lookup:
                 instance.slug = item.lookup["slug"]
-            instance.full_clean(exclude=["slug", "photo"], validate_unique=False)
+            instance.full_clean(exclude=["slug", "photo", "parent"], validate_unique=False)
             services.save_object(obj=self._stamp(instance), user=self.user)
             return self._remember(model, item.key, instance), "created"
         outcome = "unchanged"
+        if parent is not None and instance.parent_id is None and instance.pk != extra["parent"].pk:
+            instance.parent = extra["parent"]  # a hierarchy the site did not have yet
+            services.save_object(obj=self._stamp(instance), user=self.user)
+            outcome = "updated"
         if item.lookup:  # a full record (JSON): keep every field in step
             wanted = {"name": item.name, **extra}
             changed = {k: v for k, v in wanted.items() if not _same(getattr(instance, k), v)}
