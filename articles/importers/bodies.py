@@ -13,7 +13,7 @@ BLOCKS = frozenset(
 VOID = frozenset({"br", "hr", "img"})
 TOKEN = re.compile(r"(<!--.*?-->|<[^>]+>)", re.S)
 TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)")
-EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|&nbsp;|\u00a0|<br\s*/?>)*</p>", re.I)
+EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|&nbsp;|\u00a0|<br\s*/?>)*</p>\n?", re.I)
 
 
 def clean_paragraphs(body):

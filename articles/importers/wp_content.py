@@ -101,9 +101,18 @@ def _caption_to_figure(match):
     return f"\n\n<figure>{image}{figcaption}</figure>\n\n"
 
 
+BLOCK_TAG = re.compile(
+    rf"(<(?:{CONTAINERS}|p|h[1-6]|hr)\b[^>]*>|</(?:{CONTAINERS}|p|h[1-6])\s*>)", re.I
+)
+
+
 def autop(content):
-    """Paragraphs from blank lines, as WordPress does for classic-editor posts."""
+    """Paragraphs from blank lines, as WordPress does for classic-editor posts (block tags
+    start and end a paragraph, as in wpautop)."""
     chunks, open_blocks = [], 0
+    content = BLOCK_TAG.sub(
+        lambda m: f"\n\n{m.group(1)}" if m.group(1)[1] != "/" else f"{m.group(1)}\n\n", content
+    )
     for chunk in re.split(r"\n\s*\n", content.replace("\r\n", "\n")):
         chunk = chunk.strip()
         if not chunk:

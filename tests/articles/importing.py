@@ -25,3 +25,15 @@ def import_status(*paths, **options):
     except CommandError as error:
         return error.returncode, out.getvalue(), str(error)
     return 0, out.getvalue(), err.getvalue()
+
+
+def table_counts():
+    """Rows in every table of the database (a refused import must change none of them)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+            counts[table] = cursor.fetchone()[0]
+    return counts
