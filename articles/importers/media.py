@@ -207,6 +207,8 @@ def _read(response, sock, limit, deadline):
         sock.settimeout(_remaining(deadline))
         try:
             chunk = response.read1(min(CHUNK, limit + 1 - size))
+        except TimeoutError:
+            raise MediaError("download took longer than the deadline") from None
         except (OSError, http.client.HTTPException) as error:
             raise MediaError(f"download failed ({_reason(error)})") from None
         if not chunk:
