@@ -240,7 +240,7 @@ def _reject(writer, rejected):
 def _write_wxr(writer, source, counter):
     for what, count in source.ignored.items():
         writer.report.ignored[what] += count
-    missing = {image.key for image in source.images.values() if writer.write_image(image) is None}
+    missing = _write_images(writer, source.images.values())
 
     def image_url(key):
         image = writer.image_for(key)
@@ -253,14 +253,27 @@ def _write_wxr(writer, source, counter):
         _write_batch(writer, batch, counter)
 
 
+def _write_images(writer, images):
+    """Write images, COMMIT_EVERY per commit (each in its own savepoint); the keys that failed."""
+    missing = set()
+    for batch in _batches(images):
+        with transaction.atomic():
+            writer.prepare_images(batch)
+            done = writer.write_new_images(batch)
+            for image in batch:
+                if image.key in done:
+                    if not done[image.key]:
+                        missing.add(image.key)
+                elif writer.write_image(image) is None:
+                    missing.add(image.key)
+    return missing
+
+
 def _write_listed(writer, source, counter):
     """Ghost, REST, CSV and JSONL: hero images first, then the articles in batches."""
     for what, count in source.ignored.items():
         writer.report.ignored[what] += count
-    missing = set()
-    for image in {image.key: image for image in source.images}.values():
-        if writer.write_image(image) is None:
-            missing.add(image.key)
+    missing = _write_images(writer, {image.key: image for image in source.images}.values())
     for batch in _batches(source.items):
         for item in batch:
             if not isinstance(item, Rejected) and item.hero_key in missing:

@@ -24,7 +24,7 @@ from django.utils.functional import empty
 from simple_history.utils import bulk_create_with_history
 
 from articles import hooks, services
-from articles.images import validate_image_file
+from articles.images import make_renditions, validate_image_file
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -36,7 +36,9 @@ from articles.models import (
     Source,
     Topic,
     unique_slug,
+    unique_slugs,
 )
+from articles.policy import policy
 from articles.sanitize import sanitize_html
 
 from .media import MediaError, MediaFolder, download
@@ -254,6 +256,8 @@ class ContentWriter:
         self._cache = {}  # (model, key) -> instance, only for committed items
         self._staged = {}  # entries made by the item being written
         self._known_keys = None  # import keys of existing articles, for the current batch
+        self._images_known = set()  # image keys looked up for the current batch
+        self._images_found = {}  # those already imported
         self._existing = {}  # those articles, read with their inline rows
         self.written = []  # articles created or updated
 
@@ -309,8 +313,9 @@ class ContentWriter:
 
     def _bulk_new_articles(self, items):
         with services.writing(user=self.user, reason=CHANGE_REASON, bulk=True):
-            prepared, slugs = [], set()
-            for item in items:
+            prepared = []
+            slugs = unique_slugs(Article, [i.slug or i.fields.get("title", "") for i in items])
+            for item, slug in zip(items, slugs, strict=True):
                 authors = list(
                     {a.pk: a for a in map(self._author, _unique_by_key(item.authors))}.values()
                 )
@@ -320,10 +325,7 @@ class ContentWriter:
                 wanted = dict(item.fields)
                 wanted["hero_image"] = self.image_for(item.hero_key)
                 article = Article(**{"import_key": item.key, **wanted})
-                article.slug = unique_slug(Article, item.slug or wanted.get("title", ""))
-                if article.slug in slugs:
-                    raise ItemError("two new articles want the same address")
-                slugs.add(article.slug)
+                article.slug = slug
                 _validate(article)
                 rows = {
                     ArticleAuthor: [
@@ -355,8 +357,9 @@ class ContentWriter:
             self.report.warn(
                 item.position, f"old address {other.path} already redirects to “{other.article}”"
             )
-        for path, (_, article) in sorted(wanted.items()):
-            LegacyPath(path=path, article=article).save()
+        LegacyPath.objects.bulk_create(
+            LegacyPath(path=path, article=article) for path, (_, article) in sorted(wanted.items())
+        )
 
     # Public entry points: each item in its own transaction.
 
@@ -423,9 +426,80 @@ class ContentWriter:
             image = Image.objects.filter(Q(import_key=key) | Q(file=key)).order_by("pk").first()
         return image
 
+    def prepare_images(self, items):
+        """Look up a batch's images imported before at once (one query, not one per image)."""
+        keys = [item.key for item in items if not item.lookup]
+        self._images_known = set(keys)
+        self._images_found = {i.import_key: i for i in Image.objects.filter(import_key__in=keys)}
+
+    def write_new_images(self, items):
+        """Create the batch's new images with two queries (rows and history).
+
+        Returns {key: True when written, False when it failed (reported here)}; the others
+        (already imported, or all of them if the insert fails) are left to `write_image`.
+        """
+        fresh = [
+            item
+            for item in items
+            if not item.lookup
+            and not item.storage_name
+            and item.key in self._images_known
+            and item.key not in self._images_found
+        ]
+        if len({item.key for item in fresh}) != len(fresh) or len(fresh) < 2:
+            return {}
+        if not policy.may_change(self.user, Image(), "add"):
+            return {}
+        images, outcome = [], {}
+        for item in fresh:
+            try:
+                images.append((item, self._new_image(item)))
+            except ItemError as error:
+                self.report.add("image", "failed", item.position, str(error))
+                outcome[item.key] = False
+            except ValidationError as error:
+                self.report.add("image", "failed", item.position, validation_text(error))
+                outcome[item.key] = False
+        try:
+            with (
+                transaction.atomic(),
+                services.writing(user=self.user, reason=CHANGE_REASON, bulk=True),
+            ):
+                bulk_create_with_history(
+                    [image for _, image in images],
+                    Image,
+                    default_user=self.user,
+                    default_change_reason=CHANGE_REASON,
+                )
+        except DatabaseError:
+            return outcome
+        for item, image in images:
+            self._cache[(Image, item.key)] = image
+            self.report.add("image", "created", item.position)
+            outcome[item.key] = True
+        return outcome
+
+    def _new_image(self, item):
+        """An unsaved Image with its file stored and its renditions made."""
+        source = _open_image_source(item)
+        try:
+            validate_image_file(source)
+            image = Image(**{"import_key": item.key, **item.fields})
+            image.full_clean(exclude=["file"], validate_unique=False)
+            image.file.save(source.name, source, save=False)
+            image.renditions = make_renditions(image.file)
+        except OSError as error:
+            raise ItemError(f"unreadable image ({type(error).__name__})") from None
+        finally:
+            source.close()
+        return self._stamp(image)
+
     def _write_image(self, item):
         lookup = item.lookup or {"import_key": item.key}
-        image = Image.objects.filter(**lookup).first()
+        if not item.lookup and item.key in self._images_known:
+            image = self._images_found.get(item.key)
+        else:
+            image = Image.objects.filter(**lookup).first()
         if image is not None:
             self._remember(Image, item.key, image)
             if self.on_existing == "skip":
@@ -451,7 +525,7 @@ class ContentWriter:
                     image.file.save(source.name, source, save=False)
             finally:
                 source.close()
-        image.full_clean(exclude=["file"])
+        image.full_clean(exclude=["file"], validate_unique=False)  # the key was looked up
         services.save_image(image=self._stamp(image), user=self.user)
         return "created", self._remember(Image, item.key, image), ""
 
