@@ -180,3 +180,21 @@ def test_the_exit_status_is_2_when_an_item_failed_and_the_others_are_written(tmp
     assert "articles: 5 created, 0 updated, 0 unchanged, 0 skipped, 1 failed" in report
     assert not Article.objects.filter(slug="shared-guid-two").exists()
     assert article("shared-guid-one").body
+
+
+def test_featured_shows_in_the_api_and_filters_the_admin_list(imported, client, admin_client):
+    sticky = article("template-sticky")
+    assert client.get(f"/api/v1/articles/{sticky.slug}/").json()["featured"] is True
+    listed = client.get("/api/v1/articles/").json()["results"]
+    assert {a["slug"]: a["featured"] for a in listed}["shared-guid-one"] is False
+    page = admin_client.get("/admin/articles/article/", {"featured__exact": "1"})
+    assert page.status_code == 200
+    assert [a.pk for a in page.context["cl"].result_list] == [sticky.pk]
+
+
+def test_the_topic_admin_lists_parents(imported, admin_client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        page = admin_client.get("/admin/articles/topic/")
+    assert page.status_code == 200
+    rows = {t.name: t.parent for t in page.context["cl"].result_list}
+    assert rows["Grandchild Category"].name == "Child Category 01"
