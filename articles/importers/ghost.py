@@ -11,6 +11,7 @@ posts without a title (with a placeholder). Ghost's `featured` flag becomes feat
 """
 
 import html
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -192,7 +193,6 @@ class GhostFile:
 
 def document_paragraphs(lexical, mobiledoc):
     """Plain-text paragraphs of a Lexical or Mobiledoc document (JSON text or parsed)."""
-    import json
 
     def parsed(value):
         if isinstance(value, str) and value.strip():

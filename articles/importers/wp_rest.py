@@ -10,6 +10,7 @@ Protected posts (`content.protected`) are imported as drafts and reported.
 import html
 from collections import Counter
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from articles.sanitize import html_to_text
 
@@ -190,7 +191,5 @@ class WpRestFile:
 
 
 def _path_of(link):
-    from urllib.parse import unquote, urlsplit
-
     parts = urlsplit(link)
     return [unquote(parts.path)] if parts.path not in ("", "/") and not parts.query else []
