@@ -177,7 +177,7 @@ def run_import(
     counter = _Progress(total, progress)
     if not dry_run:
         _write_all(writer, sources, counter, username)
-        published = sorted({a.pk for a in writer.written if a.status == a.Status.PUBLISHED})
+        published = sorted(set(writer.published))
         if published:
             hooks.run_import_callbacks(published)
         return report

@@ -259,7 +259,8 @@ class ContentWriter:
         self._images_known = set()  # image keys looked up for the current batch
         self._images_found = {}  # those already imported
         self._existing = {}  # those articles, read with their inline rows
-        self.written = []  # articles created or updated
+        self.published = []  # ids of the published articles created or updated (not the
+        # articles themselves: a large import would hold every body in memory)
 
     def prepare_batch(self, items):
         """Look up a batch's existing articles at once (fewer queries)."""
@@ -304,7 +305,7 @@ class ContentWriter:
         self._cache.update(self._staged)
         self._staged = {}
         for item, article in written:
-            self.written.append(article)
+            self._note_written(article)
             self._known_keys.add(item.key)
             self.report.add("article", "created", item.position)
             for message in item.warnings:
@@ -402,11 +403,16 @@ class ContentWriter:
         self._cache.update(staged)
         self.report.add(kind, outcome, position, reason)
         if kind == "article" and outcome in ("created", "updated"):
-            self.written.append(instance)
+            self._note_written(instance)
         return instance
 
+    def _note_written(self, article):
+        if article.status == Article.Status.PUBLISHED:
+            self.published.append(article.pk)
+
     def _remember(self, model, key, instance):
-        self._staged[(model, key)] = instance
+        light = model is Image and instance.pk is not None
+        self._staged[(model, key)] = _light(instance) if light else instance
         return instance
 
     def _cached(self, model, key):
@@ -474,7 +480,7 @@ class ContentWriter:
         except DatabaseError:
             return outcome
         for item, image in images:
-            self._cache[(Image, item.key)] = image
+            self._cache[(Image, item.key)] = _light(image)
             self.report.add("image", "created", item.position)
             outcome[item.key] = True
         return outcome
@@ -788,6 +794,12 @@ class ContentWriter:
         unit = services.current_unit()
         for other in unit.lock(sorted(linked)).values():
             unit.touch(other, reason=CHANGE_REASON)
+
+
+def _light(image):
+    """What later items need of an image (its id and file), not its renditions: a large
+    import keeps one of these per image."""
+    return Image(pk=image.pk, file=image.file.name, import_key=image.import_key)
 
 
 def _unique_by_key(items):
