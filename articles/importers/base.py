@@ -116,6 +116,7 @@ class ArticleItem:
     keep_on_update: tuple[str, ...] = ()  # fields only set on creation (e.g. a made-up date)
     warnings: list[str] = field(default_factory=list)
     language: str = ""  # the source's language code, if it gives one (not written here)
+    previous_key: str = ""  # the key earlier versions of the importer gave this item
 
 
 @dataclass
@@ -263,12 +264,21 @@ class ContentWriter:
         # articles themselves: a large import would hold every body in memory)
 
     def prepare_batch(self, items):
-        """Look up a batch's existing articles at once (fewer queries)."""
-        keys = [i.key for i in items if isinstance(i, ArticleItem) and not i.lookup]
+        """Look up a batch's existing articles at once (fewer queries).
+
+        An article imported under an item's earlier key (`previous_key`, e.g. a WXR GUID alone)
+        is that item's article, once: its key is brought up to date by the update.
+        """
+        articles = [i for i in items if isinstance(i, ArticleItem) and not i.lookup]
+        keys = [i.key for i in articles] + [i.previous_key for i in articles if i.previous_key]
         existing = Article.objects.filter(import_key__in=keys).prefetch_related(
             "article_authors", "article_topics", "legacy_paths"
         )
-        self._existing = {article.import_key: article for article in existing}
+        found = {article.import_key: article for article in existing}
+        self._existing = {i.key: found.pop(i.key) for i in articles if i.key in found}
+        for item in articles:
+            if item.key not in self._existing and item.previous_key in found:
+                self._existing[item.key] = found.pop(item.previous_key)
         self._known_keys = set(self._existing)
         handler = related_handler()
         if handler is not None:
@@ -628,6 +638,8 @@ class ContentWriter:
         wanted["hero_image"] = self.image_for(item.hero_key)
         if article is None:
             return "created", self._create_article(item, wanted, authors, topics)
+        if not item.lookup and article.import_key != item.key:
+            wanted["import_key"] = item.key  # found under its earlier key
         return self._update_article(article, item, wanted, authors, topics)
 
     def _create_article(self, item, wanted, authors, topics):
@@ -684,6 +696,9 @@ class ContentWriter:
             _validate(article)
 
         def write_inlines(article):
+            if "import_key" in changed:  # bookkeeping the service keeps from the row
+                Article.objects.filter(pk=article.pk).update(import_key=changed["import_key"])
+                article.import_key = changed["import_key"]
             if authors_changed:
                 self._set_authors(article, authors, replace=True)
             if topics_changed:

@@ -309,6 +309,12 @@ class WxrFile:
             key = f"wxr:{self.site}:{post_type}:{post_id}"[:300]
         return key
 
+    def _previous_key(self, data, post_id):
+        """The GUID-only key imports before WXR keys had type and id (found once, then moved)."""
+        guid = (data.get("guid") or "").strip()
+        key = f"wxr:{guid}" if guid else f"wxr:{self.site}:post:{post_id}"
+        return key if len(key) <= 300 else f"wxr:{self.site}:post:{post_id}"[:300]
+
     def articles(self, *, image_url=None):
         """Yield ArticleItem (or Rejected) for each post, in file order."""
         number = 0
@@ -373,6 +379,7 @@ class WxrFile:
             legacy_paths=self._legacy_paths(data),
             warnings=warnings,
             language=self._language(data),
+            previous_key=self._previous_key(data, post_id),
         )
 
     def _date(self, data, wp_status, warnings):

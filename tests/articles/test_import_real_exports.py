@@ -198,3 +198,21 @@ def test_the_topic_admin_lists_parents(imported, admin_client, django_assert_max
     assert page.status_code == 200
     rows = {t.name: t.parent for t in page.context["cl"].result_list}
     assert rows["Grandchild Category"].name == "Child Category 01"
+
+
+def test_articles_imported_under_the_guid_alone_are_found_and_rekeyed(imported, uploads):
+    """Imports before GUID+type+id keys used the GUID alone: a re-import finds those articles
+    (once: the second post sharing the GUID is its own article) instead of duplicating them."""
+    one = article("shared-guid-one")
+    Article.objects.filter(pk=one.pk).update(import_key="wxr:https://feeds.example/item/42")
+    Article.objects.filter(slug="shared-guid-two").delete()
+    sticky = article("template-sticky")
+    Article.objects.filter(pk=sticky.pk).update(import_key="wxr:https://units.example/?p=1241")
+    status, report, _ = import_status(THEME_UNIT, media_dir=str(uploads))
+    assert status == 0, report
+    assert "articles: 1 created, 2 updated, 3 unchanged" in report
+    assert article("template-sticky").pk == sticky.pk
+    assert article("shared-guid-one").import_key == "wxr:https://feeds.example/item/42#post-1301"
+    assert article("shared-guid-two").pk != one.pk
+    again = run_import(THEME_UNIT, media_dir=str(uploads))
+    assert "articles: 0 created, 0 updated, 6 unchanged" in again
