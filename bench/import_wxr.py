@@ -150,6 +150,21 @@ def ensure_database(url):
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
+def server_cpu(url):
+    """CPU seconds the local PostgreSQL server has used so far (its postmaster and every
+    backend that has exited), or None when it is not on this machine."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url) as connection:
+            folder = connection.execute("SHOW data_directory").fetchone()[0]
+        pid = Path(folder, "postmaster.pid").read_text().split()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError, psycopg.Error):
+        return None
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def manage(env, *args):
     """Run manage.py in a child; return (seconds, its own peak RSS in kB, its stdout)."""
     started = time.perf_counter()
@@ -173,6 +188,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--no-images", action="store_true", help="Posts without featured images.")
+    parser.add_argument("--no-rerun", action="store_true", help="Only the first import.")
     options = parser.parse_args()
     url = os.environ.get("IMPORT_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     ensure_database(url)
@@ -201,10 +217,15 @@ def main():
         print(f"Generated {options.posts:,} posts, {size_mb:.1f} MB, in {generated:.1f} s")
         media_args = [] if options.no_images else ["--media-dir", str(media)]
         print(f"Machine load average before importing: {os.getloadavg()[0]:.1f}")
+        before = server_cpu(url)
         first, rss, report, cpu = manage(env, "import_articles", str(export), *media_args)
+        after = server_cpu(url)
+        database = f", {after - before:.1f} s CPU in PostgreSQL" if before and after else ""
         print(f"First import: {first:.1f} s ({options.posts / first:.0f} posts/s), "
-              f"{cpu:.1f} s CPU in the importer, peak RSS {rss / 1024:.0f} MB")  # fmt: skip
+              f"{cpu:.1f} s CPU in the importer{database}, peak RSS {rss / 1024:.0f} MB")  # fmt: skip
         print("  " + report.splitlines()[1].strip())
+        if options.no_rerun:
+            return
         again, rss, report, cpu = manage(env, "import_articles", str(export), *media_args)
         print(f"Re-run (unchanged): {again:.1f} s, {cpu:.1f} s CPU, peak RSS {rss / 1024:.0f} MB")
         print("  " + report.splitlines()[1].strip())
