@@ -54,18 +54,17 @@ def image_item(*, key, position, reference, media, fields, url_prefixes=()):
     """
     reference = reference.strip()
     parts = urlsplit(reference)
-    if parts.scheme in ("http", "https"):
-        path = unquote(parts.path)
-        candidates = [path.split(prefix, 1)[1] for prefix in url_prefixes if prefix in path]
-        if PurePosixPath(path).name:
-            candidates.append(PurePosixPath(path).name)
-        url = reference
-    elif parts.scheme:
+    if parts.scheme and parts.scheme not in ("http", "https"):
         raise ItemError(
             f"image “{reference[:80]}”: only a file in --media-dir or an http(s) address"
         )
-    else:
-        candidates, url = [reference], ""
+    url = reference if parts.scheme else ""
+    path = unquote(parts.path) if url else reference
+    candidates = [path.split(prefix, 1)[1] for prefix in url_prefixes if prefix in path]
+    if not url and not candidates:
+        candidates.append(path)  # a path inside --media-dir, exactly
+    elif PurePosixPath(path).name:
+        candidates.append(PurePosixPath(path).name)  # else by its file name
     return ImageItem(
         key=key,
         position=position,

@@ -130,7 +130,8 @@ class GhostFile:
                 image_item(
                     key=hero_key,
                     position=f"{position}, feature image",
-                    reference=feature.replace("__GHOST_URL__", "https://ghost.invalid"),
+                    # "__GHOST_URL__/content/images/…": the site's own file, in --media-dir
+                    reference=feature.removeprefix("__GHOST_URL__"),
                     media=self.media,
                     fields={
                         "alt_text": (alt or title)[:300],
@@ -139,8 +140,6 @@ class GhostFile:
                     url_prefixes=GHOST_URL_PREFIXES,
                 )
             )
-            if "__GHOST_URL__" in feature:
-                self.images[-1].url = ""  # a relative Ghost address: only --media-dir has it
         seo = {
             "seo_title": (text(meta.get("meta_title")) or text(post.get("meta_title")))[:300],
             "seo_description": (
