@@ -210,9 +210,11 @@ class AuthorAdmin(WritePathAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(Topic)
 class TopicAdmin(WritePathAdminMixin, SimpleHistoryAdmin):
-    list_display = ["name", "kind", "slug"]
+    list_display = ["name", "kind", "parent", "slug"]
+    list_select_related = ["parent"]
     list_filter = ["kind"]
     search_fields = ["name"]
+    autocomplete_fields = ["parent"]
 
 
 class PreloadedAutocompleteSelect(AutocompleteSelect):
@@ -302,7 +304,7 @@ class ArticleAdminForm(RevisionFormMixin, WorkflowFormMixin, forms.ModelForm):
         model = Article
         fields = [
             "title", "slug", "dek", "summary", "body", "article_type", "hero_image",
-            "published_at", "licence", "canonical_url", "seo_title", "seo_description",
+            "published_at", "featured", "licence", "canonical_url", "seo_title", "seo_description",
             "social_image", "related_block_size", "related_curated_only",
         ]  # fmt: skip
         widgets = {
@@ -370,7 +372,7 @@ class StatusFilter(admin.SimpleListFilter):
 class ArticleAdmin(ArticleWorkflowAdminMixin, ArticleRevisionAdminMixin, SimpleHistoryAdmin):
     form = ArticleAdminForm
     list_display = ["title", "state", "byline", "published", "updated"]
-    list_filter = [StatusFilter, "article_type", "topics", "published_at"]
+    list_filter = [StatusFilter, "article_type", "featured", "topics", "published_at"]
     search_fields = ["title"]  # and the body, dek, summary, authors: see get_search_results
     search_help_text = "Title, subtitle, summary, body and author names."
     date_hierarchy = "published_at"
@@ -382,7 +384,10 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, ArticleRevisionAdminMixin, SimpleH
     fieldsets = [
         (None, {"fields": ["title", "slug", "dek", "summary", "body", "article_type"]}),
         ("Hero image", {"fields": ["hero_image", "hero_preview"]}),
-        ("Publication", {"fields": ["published_at", "preview_link", "reading_time", "updated_at"]}),
+        (
+            "Publication",
+            {"fields": ["published_at", "featured", "preview_link", "reading_time", "updated_at"]},
+        ),
         (
             "Search engines and social media",
             {

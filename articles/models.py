@@ -42,9 +42,33 @@ BODY_EDITOR_EXTENSIONS = {
 }
 
 
+def _slug_base(text, max_length, fallback):
+    return slugify(anyascii(text or ""))[: max_length - 10].strip("-") or fallback
+
+
+def unique_slugs(model, texts, *, max_length=200, fallback="item"):
+    """`unique_slug` for many new rows at once (one query): never taken, never the same twice."""
+    bases = [_slug_base(text, max_length, fallback) for text in texts]
+    others = model._default_manager.all()
+    if hasattr(others, "originals"):
+        others = others.originals()
+    wanted = models.Q()
+    for base in set(bases):
+        wanted |= models.Q(slug__startswith=base)
+    taken = set(others.filter(wanted).values_list("slug", flat=True)) if bases else set()
+    slugs = []
+    for base in bases:
+        slug, counter = base, 2
+        while slug in taken:
+            slug, counter = f"{base}-{counter}", counter + 1
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
+
+
 def unique_slug(model, text, *, instance=None, max_length=200, fallback="item"):
     """A slug from any script (transliterated to ASCII), never empty, never taken."""
-    base = slugify(anyascii(text or ""))[: max_length - 10].strip("-") or fallback
+    base = _slug_base(text, max_length, fallback)
     others = model._default_manager.all()
     if hasattr(others, "originals"):
         others = others.originals()  # a working copy holds its live article's address
@@ -279,6 +303,14 @@ class Topic(WritePathModel):
     slug = models.SlugField(max_length=200, unique=True, blank=True)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.TOPIC)
     description = models.TextField(blank=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        help_text="The broader topic this one belongs to (e.g. an imported category hierarchy).",
+    )
     import_key = models.CharField(
         max_length=300, null=True, blank=True, unique=True, editable=False
     )
@@ -402,6 +434,11 @@ class Article(WritePathModel):
         blank=True,
         validators=[validate_web_url],
         help_text="Only when the article first appeared elsewhere.",
+    )
+    featured = models.BooleanField(
+        default=False,
+        db_index=True,
+        help_text="Highlighted by the site (WordPress “sticky” posts are imported as featured).",
     )
     seo_title = models.CharField(
         "SEO title",
@@ -693,13 +730,23 @@ class LegacyPath(WritePathModel):
     def shadows_an_article(self):
         """Whether `path` is the address of an article that exists (in any state): such an
         old address never redirects, even while that article is unpublished."""
-        try:
-            match = resolve(self.path)
-        except Resolver404:
-            return False
-        if match.view_name != "articles:article-detail":
-            return False
-        return Article.objects.filter(slug=match.kwargs["slug"]).exists()
+        return bool(self.article_addresses([self.path]))
+
+    @staticmethod
+    def article_addresses(paths):
+        """Those of `paths` that are the address of an existing article (one query)."""
+        slugs = {}
+        for path in paths:
+            try:
+                match = resolve(path)
+            except Resolver404:
+                continue
+            if match.view_name == "articles:article-detail":
+                slugs[path] = match.kwargs["slug"]
+        if not slugs:
+            return set()
+        taken = set(Article.objects.filter(slug__in=slugs.values()).values_list("slug", flat=True))
+        return {path for path, slug in slugs.items() if slug in taken}
 
 
 class PublicCorrection(WritePathModel):

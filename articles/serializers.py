@@ -158,8 +158,8 @@ class ArticleSummarySerializer(SparseFieldsMixin, serializers.ModelSerializer):
         model = Article
         fields = [
             "id", "slug", "title", "dek", "summary", "type", "url", "api_url", "canonical_url",
-            "licence", "published_at", "updated_at", "modified_at", "reading_time", "authors",
-            "topics",
+            "licence", "published_at", "updated_at", "modified_at", "reading_time", "featured",
+            "authors", "topics",
             "hero_image", "embargoed_until",
         ]  # fmt: skip
 

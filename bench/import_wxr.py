@@ -1,6 +1,9 @@
-"""Import benchmark: a generated WordPress export of 10,000 posts (about 50 MB) on PostgreSQL.
+"""Import benchmark: a generated WordPress export of 10,000 realistic posts on PostgreSQL.
 
-    .venv/bin/python -m bench.import_wxr [--posts 10000] [--body-kb 4.5]
+    .venv/bin/python -m bench.import_wxr [--posts 10000] [--no-images]
+
+Each post has 800-2,000 words, 1-3 authors, two categories (of a hierarchy) and three tags,
+and a featured image whose file is in the `--media-dir` folder (a small JPEG each).
 
 Uses its own database (IMPORT_BENCH_DATABASE_URL, default .../cpc_import_bench), emptied
 first. Runs `manage.py import_articles` twice in a child process (a first import, then a
@@ -27,7 +30,21 @@ WORDS = (
 ).split()
 
 
-def write_export(path, *, posts, body_kb, seed=7):
+def write_media(folder, posts):
+    """One small JPEG per post under uploads/2020/01/ (the same bytes: decoding is not timed)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (160, 90), (30, 90, 160)).save(buffer, "JPEG")
+    target = folder / "2020" / "01"
+    target.mkdir(parents=True)
+    for n in range(1, posts + 1):
+        (target / f"bench-{n}.jpg").write_bytes(buffer.getvalue())
+
+
+def write_export(path, *, posts, images=True, seed=7):
     rng = random.Random(seed)
     authors = [(f"author{n}", f"Author Number {n}") for n in range(20)]
     categories = [f"category-{n}" for n in range(15)]
@@ -47,18 +64,33 @@ def write_export(path, *, posts, body_kb, seed=7):
                 f"<wp:author><wp:author_login><![CDATA[{login}]]></wp:author_login>"
                 f"<wp:author_display_name><![CDATA[{name}]]></wp:author_display_name></wp:author>\n"
             )
-        for slug in categories:
+        for number, slug in enumerate(categories):
+            parent = categories[number // 3 - 1] if number >= 3 else ""  # a three-level tree
             out.write(
                 f"<wp:category><wp:category_nicename>{slug}</wp:category_nicename>"
+                f"<wp:category_parent>{parent}</wp:category_parent>"
                 f"<wp:cat_name><![CDATA[{slug.replace('-', ' ').title()}]]></wp:cat_name></wp:category>\n"
             )
         for n in range(1, posts + 1):
+            if images:
+                out.write(
+                    f"<item><title>bench-{n}</title><link>https://bench.example/?attachment_id={posts + n}</link>"
+                    f'<guid isPermaLink="false">https://bench.example/wp-content/uploads/2020/01/bench-{n}.jpg</guid>'
+                    f"<wp:post_id>{posts + n}</wp:post_id><wp:post_parent>{n}</wp:post_parent>"
+                    "<wp:post_type>attachment</wp:post_type><wp:post_mime_type>image/jpeg</wp:post_mime_type>"
+                    f"<wp:attachment_url>https://bench.example/wp-content/uploads/2020/01/bench-{n}.jpg</wp:attachment_url>"
+                    "<excerpt:encoded><![CDATA[A harbour at dawn]]></excerpt:encoded>"
+                    f"<wp:postmeta><wp:meta_key>_wp_attached_file</wp:meta_key><wp:meta_value>2020/01/bench-{n}.jpg</wp:meta_value></wp:postmeta>"
+                    "<wp:postmeta><wp:meta_key>_wp_attachment_image_alt</wp:meta_key><wp:meta_value>Cranes over the quay</wp:meta_value></wp:postmeta>"
+                    "</item>\n"
+                )  # fmt: skip
             paragraphs = []
-            size = 0
-            while size < body_kb * 1024:
-                text = " ".join(rng.choice(WORDS) for _ in range(60)).capitalize() + "."
+            words = rng.randint(800, 2000)
+            while words > 0:
+                count = min(words, rng.randint(40, 90))
+                words -= count
+                text = " ".join(rng.choice(WORDS) for _ in range(count)).capitalize() + "."
                 paragraphs.append(f"<!-- wp:paragraph -->\n<p>{text}</p>\n<!-- /wp:paragraph -->")
-                size += len(paragraphs[-1])
             body = (
                 "\n\n".join(paragraphs[:2])
                 + (
@@ -69,7 +101,7 @@ def write_export(path, *, posts, body_kb, seed=7):
             )
             creators = "".join(
                 f"<dc:creator><![CDATA[{login}]]></dc:creator>"
-                for login, _ in rng.sample(authors, rng.choice((1, 1, 2)))
+                for login, _ in rng.sample(authors, rng.choice((1, 1, 2, 3)))
             )
             terms = "".join(
                 f'<category domain="category" nicename="{c}"><![CDATA[{c}]]></category>'
@@ -79,6 +111,12 @@ def write_export(path, *, posts, body_kb, seed=7):
                 for t in rng.sample(tags, 3)
             )
             status = "draft" if n % 20 == 0 else "publish"
+            thumbnail = (
+                "<wp:postmeta><wp:meta_key>_thumbnail_id</wp:meta_key>"
+                f"<wp:meta_value>{posts + n}</wp:meta_value></wp:postmeta>"
+                if images
+                else ""
+            )
             day = 1 + n % 28
             out.write(
                 f"<item><title><![CDATA[Bench post {n}: {rng.choice(WORDS)} and "
@@ -90,7 +128,7 @@ def write_export(path, *, posts, body_kb, seed=7):
                 f"<wp:post_id>{n}</wp:post_id>"
                 f"<wp:post_date_gmt>2020-01-{day:02d} 10:00:00</wp:post_date_gmt>"
                 f"<wp:post_name>bench-post-{n}</wp:post_name><wp:status>{status}</wp:status>"
-                f"<wp:post_type>post</wp:post_type>{terms}"
+                f"<wp:post_type>post</wp:post_type>{terms}{thumbnail}"
                 "<wp:comment><wp:comment_id>1</wp:comment_id><wp:comment_content>"
                 "<![CDATA[Nice.]]></wp:comment_content></wp:comment></item>\n"
             )
@@ -110,6 +148,21 @@ def ensure_database(url):
         if exists:
             connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def server_cpu(url):
+    """CPU seconds the local PostgreSQL server has used so far (its postmaster and every
+    backend that has exited), or None when it is not on this machine."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url) as connection:
+            folder = connection.execute("SHOW data_directory").fetchone()[0]
+        pid = Path(folder, "postmaster.pid").read_text().split()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError, psycopg.Error):
+        return None
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def manage(env, *args):
@@ -134,7 +187,8 @@ def manage(env, *args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=10_000)
-    parser.add_argument("--body-kb", type=float, default=4.5)
+    parser.add_argument("--no-images", action="store_true", help="Posts without featured images.")
+    parser.add_argument("--no-rerun", action="store_true", help="Only the first import.")
     options = parser.parse_args()
     url = os.environ.get("IMPORT_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     ensure_database(url)
@@ -154,16 +208,25 @@ def main():
         manage(env, "migrate", "--noinput", "-v0")
         export = Path(folder) / "bench.wxr"
         started = time.perf_counter()
-        write_export(export, posts=options.posts, body_kb=options.body_kb)
+        write_export(export, posts=options.posts, images=not options.no_images)
+        media = Path(folder) / "uploads"
+        if not options.no_images:
+            write_media(media, options.posts)
         generated = time.perf_counter() - started
         size_mb = export.stat().st_size / 1e6
         print(f"Generated {options.posts:,} posts, {size_mb:.1f} MB, in {generated:.1f} s")
+        media_args = [] if options.no_images else ["--media-dir", str(media)]
         print(f"Machine load average before importing: {os.getloadavg()[0]:.1f}")
-        first, rss, report, cpu = manage(env, "import_articles", str(export))
+        before = server_cpu(url)
+        first, rss, report, cpu = manage(env, "import_articles", str(export), *media_args)
+        after = server_cpu(url)
+        database = f", {after - before:.1f} s CPU in PostgreSQL" if before and after else ""
         print(f"First import: {first:.1f} s ({options.posts / first:.0f} posts/s), "
-              f"{cpu:.1f} s CPU in the importer, peak RSS {rss / 1024:.0f} MB")  # fmt: skip
+              f"{cpu:.1f} s CPU in the importer{database}, peak RSS {rss / 1024:.0f} MB")  # fmt: skip
         print("  " + report.splitlines()[1].strip())
-        again, rss, report, cpu = manage(env, "import_articles", str(export))
+        if options.no_rerun:
+            return
+        again, rss, report, cpu = manage(env, "import_articles", str(export), *media_args)
         print(f"Re-run (unchanged): {again:.1f} s, {cpu:.1f} s CPU, peak RSS {rss / 1024:.0f} MB")
         print("  " + report.splitlines()[1].strip())
 

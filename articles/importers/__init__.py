@@ -1,7 +1,8 @@
-"""Moving content in and out: WordPress WXR, page-text exports and the site's own JSON.
+"""Moving content in and out: WordPress WXR and REST JSON, Ghost JSON, CSV and JSON Lines,
+page-text exports and the site's own JSON.
 
-`run_import()` checks every input file before writing anything (a malformed or unsafe file is
-refused as a whole), then writes the items in batches of 100 per commit. Each item is atomic
+`run_import()` reads and checks every input file before writing anything (a malformed, unsafe
+or unknown file is refused as a whole, and every refused file of a folder is named), then writes the items in batches of 100 per commit. Each item is atomic
 on its own (its own transaction, or savepoint inside the batch): a bad item is rolled back
 alone and reported, the others are kept. New articles of a batch are first tried together
 with bulk queries (one revision each); if any of them fails they are written one by one. A
@@ -9,6 +10,7 @@ dry run does the same work inside one transaction that is rolled back, with file
 in memory, so it prints exactly the report a real run would.
 """
 
+import json
 from pathlib import Path
 
 from django.db import transaction
@@ -17,13 +19,17 @@ from articles import hooks
 from articles.revisions import command_user
 
 from .base import ContentWriter, ImportFileError, ImportReport, ItemError, Rejected, scratch_media
-from .json_format import JsonFile
+from .ghost import GhostFile, looks_like_ghost
+from .json_format import FORMAT, JsonFile
+from .media import MediaFolder
+from .rows import COLUMNS, RowsFile
 from .text import looks_like_page_text, read_page_text
+from .wp_rest import WpRestFile
 from .wxr import WxrFile
 
-FORMATS = ("wxr", "text", "json")
+FORMATS = ("wxr", "wp-rest", "ghost", "csv", "jsonl", "text", "json")
 COMMIT_EVERY = 100  # items per database commit
-SUFFIXES = {".xml", ".wxr", ".txt", ".text", ".json"}
+SUFFIXES = {".xml", ".wxr", ".txt", ".text", ".json", ".csv", ".jsonl", ".ndjson"}
 
 __all__ = ["FORMATS", "ImportFileError", "detect_format", "run_import"]
 
@@ -33,19 +39,52 @@ class _DryRunRollback(Exception):
 
 
 def detect_format(path):
-    """'wxr', 'json' or 'text', from the first bytes of the file."""
+    """The format of a file, from its content (the name's suffix is not trusted)."""
     with Path(path).open("rb") as handle:
-        head = handle.read(4096).decode("utf-8", errors="replace")
+        head = handle.read(8192).decode("utf-8", errors="replace")
     head = head.lstrip("\ufeff \t\r\n")
-    if head.startswith("{"):
-        return "json"
     if head.startswith("<"):
         return "wxr"  # the WXR reader refuses any other XML with a clear message
+    if head.startswith("["):
+        return "wp-rest"  # the REST reader refuses any other list with a clear message
+    if head.startswith("{"):
+        return _detect_json(path, head)
+    first_line = head.splitlines()[0] if head else ""
+    header = {
+        c.strip().strip('"').lower()
+        for c in first_line.replace(";", ",").replace("\t", ",").split(",")
+    }
+    if "title" in header and header <= set(COLUMNS) | {""}:
+        return "csv"
     if looks_like_page_text(head):
         return "text"
     raise ImportFileError(
-        f"{path}: unknown format (not a WordPress export, a JSON export or a page text "
-        "with an “Author:” line); pass --format"
+        f"{path}: unknown format (not a WordPress export or REST JSON, a Ghost or site JSON "
+        "export, a CSV with a “title” column, JSON Lines, or a page text with an “Author:” "
+        "line); pass --format"
+    )
+
+
+def _detect_json(path, head):
+    first_line = head.splitlines()[0]
+    try:
+        record = json.loads(first_line)
+    except json.JSONDecodeError:
+        record = None
+    if isinstance(record, dict):  # one object on the first line: JSON Lines, or a one-line file
+        if record.get("format") == FORMAT:
+            return "json"
+        if looks_like_ghost(record):
+            return "ghost"
+        if "title" in record:
+            return "jsonl"
+    if f'"{FORMAT}"' in head:
+        return "json"
+    if '"db"' in head or ('"meta"' in head and '"data"' in head):
+        return "ghost"
+    raise ImportFileError(
+        f'{path}: JSON, but neither a site export ("format": "{FORMAT}"), a Ghost export '
+        "(“db”), a WordPress REST post list nor JSON Lines (one article object per line)"
     )
 
 
@@ -64,6 +103,62 @@ def expand_paths(paths):
     return files
 
 
+def read_sources(paths, *, fmt="auto", media_dir=None):
+    """(kind, source) for every file; ImportFileError naming every refused file."""
+    media = MediaFolder(media_dir)
+    sources, refused = [], []
+    for path in expand_paths(paths):
+        try:
+            kind = detect_format(path) if fmt == "auto" else fmt
+            sources.append((kind, _open(kind, path, media)))
+        except ImportFileError as error:
+            refused.append(str(error))
+        except OSError as error:
+            refused.append(f"{path}: cannot be read ({error.strerror or error})")
+    if len(refused) == 1:
+        raise ImportFileError(refused[0])
+    if refused:
+        raise ImportFileError(
+            f"{len(refused)} files refused:\n" + "\n".join(f"  {r}" for r in refused)
+        )
+    return _unique_page_texts(sources)
+
+
+def _open(kind, path, media):
+    if kind == "wxr":
+        source = WxrFile(path, media_dir=media)
+        source.scan()
+        return source
+    if kind == "json":
+        return JsonFile(path, media_dir=media.path)
+    if kind == "ghost":
+        return GhostFile(path, media_dir=media)
+    if kind == "wp-rest":
+        return WpRestFile(path, media_dir=media)
+    if kind in ("csv", "jsonl"):
+        return RowsFile(path, kind=kind, media_dir=media)
+    try:
+        return read_page_text(path, media_dir=media.path)
+    except ItemError as error:
+        return Rejected("article", "failed", path.name, str(error))
+
+
+def _unique_page_texts(sources):
+    """Two page texts with the same title would be one article: the later one is refused."""
+    seen, unique = {}, []
+    for kind, source in sources:
+        if kind == "text" and not isinstance(source, Rejected):
+            item = source[1]
+            if item.key in seen:
+                source = Rejected(
+                    "article", "failed", item.position, f"same title as {seen[item.key]}"
+                )
+            else:
+                seen[item.key] = item.position
+        unique.append((kind, source))
+    return unique
+
+
 def run_import(
     paths,
     *,
@@ -76,26 +171,13 @@ def run_import(
 ):
     """Import every file in `paths` and return the ImportReport."""
     report = ImportReport(dry_run=dry_run)
-    sources = []
-    for path in expand_paths(paths):
-        kind = detect_format(path) if fmt == "auto" else fmt
-        if kind == "wxr":
-            source = WxrFile(path, media_dir=media_dir)
-            source.scan()
-        elif kind == "json":
-            source = JsonFile(path, media_dir=media_dir)
-        else:
-            try:
-                source = read_page_text(path, media_dir=media_dir)
-            except ItemError as error:
-                source = Rejected("article", "failed", path.name, str(error))
-        sources.append((kind, source))
-    total = sum(s.post_count if kind in ("wxr", "json") else 1 for kind, s in sources)
+    sources = read_sources(paths, fmt=fmt, media_dir=media_dir)
+    total = sum(1 if kind == "text" else s.post_count for kind, s in sources)
     writer = ContentWriter(report=report, on_existing=on_existing)
     counter = _Progress(total, progress)
     if not dry_run:
         _write_all(writer, sources, counter, username)
-        published = sorted({a.pk for a in writer.written if a.status == a.Status.PUBLISHED})
+        published = sorted(set(writer.published))
         if published:
             hooks.run_import_callbacks(published)
         return report
@@ -145,8 +227,10 @@ def _write_sources(writer, sources, counter):
             _write_wxr(writer, source, counter)
         elif kind == "json":
             _write_json(writer, source, counter)
-        else:
+        elif kind == "text":
             _write_text(writer, source, counter)
+        else:
+            _write_listed(writer, source, counter)
 
 
 def _reject(writer, rejected):
@@ -156,7 +240,7 @@ def _reject(writer, rejected):
 def _write_wxr(writer, source, counter):
     for what, count in source.ignored.items():
         writer.report.ignored[what] += count
-    missing = {image.key for image in source.images.values() if writer.write_image(image) is None}
+    missing = _write_images(writer, source.images.values())
 
     def image_url(key):
         image = writer.image_for(key)
@@ -166,6 +250,35 @@ def _write_wxr(writer, source, counter):
         for item in batch:
             if not isinstance(item, Rejected) and item.hero_key in missing:
                 item.warnings.append("imported without its featured image (see the failed image)")
+        _write_batch(writer, batch, counter)
+
+
+def _write_images(writer, images):
+    """Write images, COMMIT_EVERY per commit (each in its own savepoint); the keys that failed."""
+    missing = set()
+    for batch in _batches(images):
+        with transaction.atomic():
+            writer.prepare_images(batch)
+            done = writer.write_new_images(batch)
+            for image in batch:
+                if image.key in done:
+                    if not done[image.key]:
+                        missing.add(image.key)
+                elif writer.write_image(image) is None:
+                    missing.add(image.key)
+    return missing
+
+
+def _write_listed(writer, source, counter):
+    """Ghost, REST, CSV and JSONL: hero images first, then the articles in batches."""
+    for what, count in source.ignored.items():
+        writer.report.ignored[what] += count
+    missing = _write_images(writer, {image.key: image for image in source.images}.values())
+    for batch in _batches(source.items):
+        for item in batch:
+            if not isinstance(item, Rejected) and item.hero_key in missing:
+                item.hero_key = None
+                item.warnings.append("imported without its hero image (see the failed image)")
         _write_batch(writer, batch, counter)
 
 
@@ -196,7 +309,10 @@ def _write_text(writer, source, counter):
 
 def _write_json(writer, source, counter):
     for image in source.images():
-        writer.write_image(image)
+        if isinstance(image, Rejected):
+            _reject(writer, image)
+        else:
+            writer.write_image(image)
     for author in source.authors():
         writer.write_author(author)
     for topic in source.topics():

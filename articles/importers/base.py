@@ -7,15 +7,14 @@ changed item becomes a revision with the reason "import", and a bad item is repo
 skipped without leaving anything half-written.
 """
 
-import urllib.error
-import urllib.request
+import re
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import InMemoryStorage, default_storage
@@ -25,7 +24,7 @@ from django.utils.functional import empty
 from simple_history.utils import bulk_create_with_history
 
 from articles import hooks, services
-from articles.images import clean_upload, validate_image_file
+from articles.images import clean_upload, make_renditions, validate_image_file
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -37,12 +36,15 @@ from articles.models import (
     Source,
     Topic,
     unique_slug,
+    unique_slugs,
 )
+from articles.policy import policy
 from articles.sanitize import sanitize_html
+
+from .media import MediaError, MediaFolder, download
 
 CHANGE_REASON = "import"
 OUTCOMES = ("created", "updated", "unchanged", "skipped", "failed")
-DOWNLOAD_TIMEOUT_SECONDS = 10
 
 
 class ImportFileError(Exception):
@@ -73,6 +75,7 @@ class TopicItem:
     lookup: dict | None = None
     fields: dict = field(default_factory=dict)
     position: str = ""
+    parent: "TopicItem | None" = None  # a category's parent (written first)
 
 
 @dataclass
@@ -81,7 +84,8 @@ class ImageItem:
     position: str
     fields: dict  # alt_text, caption, credit, …
     lookup: dict | None = None  # default: {"import_key": key}
-    candidates: list[Path] = field(default_factory=list)  # local files to try, in order
+    candidates: list[str] = field(default_factory=list)  # names inside media_dir, in order
+    media_dir: MediaFolder | Path | None = None  # --media-dir; files are only read inside it
     url: str = ""  # downloaded when no local file exists
     label: str = ""  # the file as the source names it, for messages
     storage_name: str = ""  # keep exactly this name in storage (JSON round trip)
@@ -111,6 +115,8 @@ class ArticleItem:
     corrections: list[dict] | None = None
     keep_on_update: tuple[str, ...] = ()  # fields only set on creation (e.g. a made-up date)
     warnings: list[str] = field(default_factory=list)
+    language: str = ""  # the source's language code, if it gives one (not written here)
+    previous_key: str = ""  # the key earlier versions of the importer gave this item
 
 
 @dataclass
@@ -121,6 +127,15 @@ class Rejected:
     outcome: str  # "failed" or "skipped"
     position: str
     reason: str
+
+
+INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+
+
+def clean_title(value):
+    """A title without zero-width and other invisible characters, spaces collapsed (two titles
+    that look the same are the same)."""
+    return " ".join(INVISIBLE.sub("", value or "").split())
 
 
 # --- Report ---------------------------------------------------------------------------------
@@ -191,37 +206,29 @@ def scratch_media():
         default_storage._wrapped = original
 
 
-def _download(url):
-    if not url.lower().startswith(("http://", "https://")):
-        raise OSError("not an http(s) address")
-    limit = settings.IMAGE_MAX_UPLOAD_BYTES
-    request = urllib.request.Request(url, headers={"User-Agent": "cpc-site importer"})
-    with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:
-        data = response.read(limit + 1)
-    if len(data) > limit:
-        raise OSError("larger than the upload limit")
-    return data
-
-
 def _open_image_source(item):
-    """The file for an image item: a local candidate, else a download; ItemError when neither."""
-    for candidate in item.candidates:
-        if candidate.is_file():
-            return File(candidate.open("rb"), name=candidate.name)
+    """The file for an image item: from --media-dir (confined to it), else a safe download;
+    ItemError (naming the file as the source does) when neither works."""
+    folder = (
+        item.media_dir if isinstance(item.media_dir, MediaFolder) else MediaFolder(item.media_dir)
+    )
+    found = folder.find(*item.candidates) if folder and item.candidates else None
+    if found is not None:
+        return File(found.open("rb"), name=found.name)
     tried = []
-    if item.candidates:
-        tried.append(f"no file at {', '.join(str(c) for c in item.candidates)}")
-    else:
+    if not folder:
         tried.append("no --media-dir given")
+    elif item.candidates:
+        tried.append("not found in --media-dir")
     if item.url:
         try:
-            data = _download(item.url)
-        except (OSError, ValueError, urllib.error.URLError) as error:
-            reason = getattr(error, "reason", error)
-            tried.append(f"download of {item.url} failed ({reason})")
+            data, name = download(item.url)
+        except MediaError as error:
+            tried.append(str(error))
         else:
-            name = PurePosixPath(urllib.request.urlparse(item.url).path).name or "image"
             return ContentFile(data, name=name)
+    elif not item.candidates:
+        tried.append("the source names no file")
     raise ItemError(f"image file missing: {item.label or item.key} ({'; '.join(tried)})")
 
 
@@ -250,16 +257,28 @@ class ContentWriter:
         self._cache = {}  # (model, key) -> instance, only for committed items
         self._staged = {}  # entries made by the item being written
         self._known_keys = None  # import keys of existing articles, for the current batch
+        self._images_known = set()  # image keys looked up for the current batch
+        self._images_found = {}  # those already imported
         self._existing = {}  # those articles, read with their inline rows
-        self.written = []  # articles created or updated
+        self.published = []  # ids of the published articles created or updated (not the
+        # articles themselves: a large import would hold every body in memory)
 
     def prepare_batch(self, items):
-        """Look up a batch's existing articles at once (fewer queries)."""
-        keys = [i.key for i in items if isinstance(i, ArticleItem) and not i.lookup]
+        """Look up a batch's existing articles at once (fewer queries).
+
+        An article imported under an item's earlier key (`previous_key`, e.g. a WXR GUID alone)
+        is that item's article, once: its key is brought up to date by the update.
+        """
+        articles = [i for i in items if isinstance(i, ArticleItem) and not i.lookup]
+        keys = [i.key for i in articles] + [i.previous_key for i in articles if i.previous_key]
         existing = Article.objects.filter(import_key__in=keys).prefetch_related(
             "article_authors", "article_topics", "legacy_paths"
         )
-        self._existing = {article.import_key: article for article in existing}
+        found = {article.import_key: article for article in existing}
+        self._existing = {i.key: found.pop(i.key) for i in articles if i.key in found}
+        for item in articles:
+            if item.key not in self._existing and item.previous_key in found:
+                self._existing[item.key] = found.pop(item.previous_key)
         self._known_keys = set(self._existing)
         handler = related_handler()
         if handler is not None:
@@ -296,7 +315,7 @@ class ContentWriter:
         self._cache.update(self._staged)
         self._staged = {}
         for item, article in written:
-            self.written.append(article)
+            self._note_written(article)
             self._known_keys.add(item.key)
             self.report.add("article", "created", item.position)
             for message in item.warnings:
@@ -305,8 +324,9 @@ class ContentWriter:
 
     def _bulk_new_articles(self, items):
         with services.writing(user=self.user, reason=CHANGE_REASON, bulk=True):
-            prepared, slugs = [], set()
-            for item in items:
+            prepared = []
+            slugs = unique_slugs(Article, [i.slug or i.fields.get("title", "") for i in items])
+            for item, slug in zip(items, slugs, strict=True):
                 authors = list(
                     {a.pk: a for a in map(self._author, _unique_by_key(item.authors))}.values()
                 )
@@ -316,10 +336,7 @@ class ContentWriter:
                 wanted = dict(item.fields)
                 wanted["hero_image"] = self.image_for(item.hero_key)
                 article = Article(**{"import_key": item.key, **wanted})
-                article.slug = unique_slug(Article, item.slug or wanted.get("title", ""))
-                if article.slug in slugs:
-                    raise ItemError("two new articles want the same address")
-                slugs.add(article.slug)
+                article.slug = slug
                 _validate(article)
                 rows = {
                     ArticleAuthor: [
@@ -351,8 +368,17 @@ class ContentWriter:
             self.report.warn(
                 item.position, f"old address {other.path} already redirects to “{other.article}”"
             )
-        for path, (item, article) in sorted(wanted.items()):
-            self._save_legacy_path(item, LegacyPath(path=path, article=article))
+        shadowing = LegacyPath.article_addresses(wanted)
+        for path in sorted(shadowing):
+            self.report.warn(
+                wanted[path][0].position,
+                f"old address {path} is an existing article's address: not redirected",
+            )
+        LegacyPath.objects.bulk_create(
+            LegacyPath(path=path, article=article)
+            for path, (_, article) in sorted(wanted.items())
+            if path not in shadowing
+        )
 
     # Public entry points: each item in its own transaction.
 
@@ -379,6 +405,9 @@ class ContentWriter:
         except PermissionDenied as error:
             self.report.add(kind, "failed", position, f"not allowed: {error}")
             return None
+        except SuspiciousOperation:
+            self.report.add(kind, "failed", position, "refused file name")
+            return None
         except services.StaleEdit:
             self.report.add(
                 kind, "failed", position, "changed by someone else during the import; run it again"
@@ -392,11 +421,16 @@ class ContentWriter:
         self._cache.update(staged)
         self.report.add(kind, outcome, position, reason)
         if kind == "article" and outcome in ("created", "updated"):
-            self.written.append(instance)
+            self._note_written(instance)
         return instance
 
+    def _note_written(self, article):
+        if article.status == Article.Status.PUBLISHED:
+            self.published.append(article.pk)
+
     def _remember(self, model, key, instance):
-        self._staged[(model, key)] = instance
+        light = model is Image and instance.pk is not None
+        self._staged[(model, key)] = _light(instance) if light else instance
         return instance
 
     def _cached(self, model, key):
@@ -416,9 +450,87 @@ class ContentWriter:
             image = Image.objects.filter(Q(import_key=key) | Q(file=key)).order_by("pk").first()
         return image
 
+    def prepare_images(self, items):
+        """Look up a batch's images imported before at once (one query, not one per image)."""
+        keys = [item.key for item in items if not item.lookup]
+        self._images_known = set(keys)
+        self._images_found = {i.import_key: i for i in Image.objects.filter(import_key__in=keys)}
+
+    def write_new_images(self, items):
+        """Create the batch's new images with two queries (rows and history).
+
+        Returns {key: True when written, False when it failed (reported here)}; the others
+        (already imported, or all of them if the insert fails) are left to `write_image`.
+        """
+        fresh = [
+            item
+            for item in items
+            if not item.lookup
+            and not item.storage_name
+            and item.key in self._images_known
+            and item.key not in self._images_found
+        ]
+        if len({item.key for item in fresh}) != len(fresh) or len(fresh) < 2:
+            return {}
+        if not policy.may_change(self.user, Image(), "add"):
+            return {}
+        images, outcome = [], {}
+        for item in fresh:
+            try:
+                images.append((item, self._new_image(item)))
+            except ItemError as error:
+                self.report.add("image", "failed", item.position, str(error))
+                outcome[item.key] = False
+            except ValidationError as error:
+                self.report.add("image", "failed", item.position, validation_text(error))
+                outcome[item.key] = False
+        try:
+            with (
+                transaction.atomic(),
+                services.writing(user=self.user, reason=CHANGE_REASON, bulk=True),
+            ):
+                bulk_create_with_history(
+                    [image for _, image in images],
+                    Image,
+                    default_user=self.user,
+                    default_change_reason=CHANGE_REASON,
+                )
+        except DatabaseError:
+            return outcome
+        for item, image in images:
+            self._cache[(Image, item.key)] = _light(image)
+            self.report.add("image", "created", item.position)
+            outcome[item.key] = True
+        return outcome
+
+    def _new_image(self, item):
+        """An unsaved Image with its file stored and its renditions made."""
+        source = _open_image_source(item)
+        try:
+            validate_image_file(source)
+            image = Image(**{"import_key": item.key, **item.fields})
+            image.full_clean(exclude=["file"], validate_unique=False)
+            # Re-encoded and renamed like an upload; renditions made here (an import is a
+            # batch job: no editor waits for it).
+            cleaned = clean_upload(source)
+            image.file.save(cleaned.name, cleaned, save=False)
+            image.width, image.height = cleaned.image_size
+            image.renditions, image.content_hash = make_renditions(
+                image.file, focal=(image.focal_x, image.focal_y)
+            )
+            image.renditions_status = Image.Renditions.READY
+        except OSError as error:
+            raise ItemError(f"unreadable image ({type(error).__name__})") from None
+        finally:
+            source.close()
+        return self._stamp(image)
+
     def _write_image(self, item):
         lookup = item.lookup or {"import_key": item.key}
-        image = Image.objects.filter(**lookup).first()
+        if not item.lookup and item.key in self._images_known:
+            image = self._images_found.get(item.key)
+        else:
+            image = Image.objects.filter(**lookup).first()
         if image is not None:
             self._remember(Image, item.key, image)
             if self.on_existing == "skip":
@@ -444,7 +556,7 @@ class ContentWriter:
                     image.file = clean_upload(source)
             finally:
                 source.close()
-        image.full_clean(exclude=["file"])
+        image.full_clean(exclude=["file"], validate_unique=False)  # the key was looked up
         services.save_image(image=self._stamp(image), user=self.user)
         return "created", self._remember(Image, item.key, image), ""
 
@@ -478,14 +590,21 @@ class ContentWriter:
         extra = dict(item.fields)
         if getattr(item, "photo_key", None) is not None:
             extra["photo"] = self.image_for(item.photo_key)
+        parent = getattr(item, "parent", None)
+        if parent is not None:
+            extra["parent"] = self._topic(parent)
         if instance is None:
             instance = model(**{"name": item.name, "import_key": item.key, **extra})
             if item.lookup and "slug" in item.lookup:
                 instance.slug = item.lookup["slug"]
-            instance.full_clean(exclude=["slug", "photo"], validate_unique=False)
+            instance.full_clean(exclude=["slug", "photo", "parent"], validate_unique=False)
             services.save_object(obj=self._stamp(instance), user=self.user)
             return self._remember(model, item.key, instance), "created"
         outcome = "unchanged"
+        if parent is not None and instance.parent_id is None and instance.pk != extra["parent"].pk:
+            instance.parent = extra["parent"]  # a hierarchy the site did not have yet
+            services.save_object(obj=self._stamp(instance), user=self.user)
+            outcome = "updated"
         if item.lookup:  # a full record (JSON): keep every field in step
             wanted = {"name": item.name, **extra}
             changed = {k: v for k, v in wanted.items() if not _same(getattr(instance, k), v)}
@@ -535,6 +654,8 @@ class ContentWriter:
         wanted["hero_image"] = self.image_for(item.hero_key)
         if article is None:
             return "created", self._create_article(item, wanted, authors, topics)
+        if not item.lookup and article.import_key != item.key:
+            wanted["import_key"] = item.key  # found under its earlier key
         return self._update_article(article, item, wanted, authors, topics)
 
     def _create_article(self, item, wanted, authors, topics):
@@ -591,6 +712,9 @@ class ContentWriter:
             _validate(article)
 
         def write_inlines(article):
+            if "import_key" in changed:  # bookkeeping the service keeps from the row
+                Article.objects.filter(pk=article.pk).update(import_key=changed["import_key"])
+                article.import_key = changed["import_key"]
             if authors_changed:
                 self._set_authors(article, authors, replace=True)
             if topics_changed:
@@ -710,6 +834,12 @@ class ContentWriter:
         unit = services.current_unit()
         for other in unit.lock(sorted(linked)).values():
             unit.touch(other, reason=CHANGE_REASON)
+
+
+def _light(image):
+    """What later items need of an image (its id and file), not its renditions: a large
+    import keeps one of these per image."""
+    return Image(pk=image.pk, file=image.file.name, import_key=image.import_key)
 
 
 def _unique_by_key(items):

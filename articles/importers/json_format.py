@@ -40,6 +40,7 @@ from .base import (
     related_handler,
     validation_text,
 )
+from .media import safe_storage_name
 
 FORMAT = "cpc-site-content"
 FORMAT_VERSION = 1
@@ -200,13 +201,18 @@ class JsonFile:
 
     def images(self):
         for index, record in enumerate(self.data.get("images", [])):
-            name = record.get("key") or record.get("file", "")
+            name = record.get("key") or record.get("file", "") if isinstance(record, dict) else ""
+            if not isinstance(name, str) or not safe_storage_name(name):
+                position = self._position("images", index, str(name)[:80])
+                yield Rejected("image", "failed", position, "invalid file name")
+                continue
             yield ImageItem(
                 key=name,
                 position=self._position("images", index, name),
                 fields=_load(Image, record, also_skip={"file"}),
                 lookup={"file": name},
-                candidates=[self.media_dir / name] if self.media_dir else [],
+                candidates=[name],
+                media_dir=self.media_dir,
                 label=name,
                 storage_name=name,
             )

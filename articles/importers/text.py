@@ -34,7 +34,7 @@ from anyascii import anyascii
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .base import ArticleItem, AuthorItem, ImageItem, ItemError, RelatedRef
+from .base import ArticleItem, AuthorItem, ImageItem, ItemError, RelatedRef, clean_title
 
 AUTHOR_LINE = re.compile(r"^authors?\s*:\s*(.+)$", re.I)
 CREDIT_LINE = re.compile(r"^image\s+(?:source|credit)\s*:\s*(.+)$", re.I)
@@ -86,7 +86,7 @@ def read_page_text(path, *, media_dir=None):
         raise ItemError(
             f"{path.name}: no “Author:” line after the title (see the page-text layout)"
         )
-    title = header[author_at - 1][1]
+    title = clean_title(header[author_at - 1][1])
     position = f"{path.name} (“{title[:60]}”)"
     authors, credit, published_at, cursor = [], "", None, author_at
     while cursor < len(header):
@@ -122,7 +122,8 @@ def read_page_text(path, *, media_dir=None):
             key=hero_key,
             position=f"{path.name}, hero image {image_file.name}",
             fields={"alt_text": title[:300], "credit": credit[:200]},
-            candidates=[image_file],
+            candidates=[image_file.name],
+            media_dir=Path(media_dir),
             label=image_file.name,
         )
     elif credit:

@@ -1,4 +1,4 @@
-"""WordPress export files (WXR 1.1 and 1.2), read safely and as a stream.
+"""WordPress export files (WXR 1.0 to 1.2, either namespace spelling), read safely as a stream.
 
 defusedxml refuses entity declarations (entity-expansion bombs) and external references.
 The file is read twice with `iterparse`, each element cleared once handled, so memory stays
@@ -6,9 +6,13 @@ bounded whatever the file size: the first pass checks the whole file is well-for
 is written from a malformed file) and collects authors, terms and attachments (a post's
 featured image may come after the post); the second pass yields the posts one by one.
 
+A file without a valid `<wp:wxr_version>` is refused, as WordPress's importer does. Elements
+of other namespaces (and RSS ones such as `<comments>`) are ignored.
+
 Mapping (documented in README): publish → published; future → published with its future date
-(scheduled); draft → draft; pending → in review; private → draft (not public); other statuses
-are skipped. Categories and tags both become topics (kind "topic"; a tag and a category with
+(scheduled); draft → draft; pending → in review; private and password-protected → draft (not
+public, reported); other statuses are skipped. An item is "the same item" when its GUID, post
+type and post id are the same (a GUID alone is not unique in real exports). Categories and tags both become topics (kind "topic"; a tag and a category with
 the same slug are one topic; "Uncategorized" is left out). Authors come from `dc:creator`
 (several allowed) and Co-Authors Plus terms (`<category domain="author">`). Pages, comments,
 menus, revisions and other post types are ignored and counted.
@@ -18,6 +22,7 @@ import html
 import re
 from collections import Counter
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlparse
 from xml.etree.ElementTree import ParseError
@@ -26,7 +31,7 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 from django.utils import timezone
 
-from articles.sanitize import html_to_text, sanitize_html
+from articles.sanitize import html_to_text
 
 from .base import (
     ArticleItem,
@@ -36,12 +41,14 @@ from .base import (
     ItemError,
     Rejected,
     TopicItem,
+    clean_title,
 )
+from .media import MediaFolder
+from .wp_content import convert_content, rewrite_image_urls
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
-WP_NS_START = "http://wordpress.org/export/"
-IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
+WP_NS_STARTS = ("http://wordpress.org/export/", "https://wordpress.org/export/")
 STATUSES = {
     "publish": "published",
     "future": "published",
@@ -50,42 +57,29 @@ STATUSES = {
     "private": "draft",
 }
 LEFT_OUT_TERMS = {"uncategorized"}
-# Shortcodes that WordPress and common plugins register; others only count as shortcodes when
-# they look like one (attributes, a closing tag), so "[sic]" or "[1]" in prose stays text.
-KNOWN_SHORTCODES = {
-    "audio", "video", "playlist", "gallery", "embed", "wp_caption", "caption", "contact-form-7",
-    "contact-form", "gravityform", "ninja_form", "vc_row", "vc_column", "vc_column_text",
-    "et_pb_section", "et_pb_row", "et_pb_column", "et_pb_text", "su_button", "button", "tweet",
-    "pdf-embedder", "pdf", "download", "soundcloud", "youtube", "vimeo", "toc", "table",
-    "fusion_builder_container", "fusion_text", "av_textblock", "ultimate_post_list",
-}  # fmt: skip
-BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->", re.S)
-CAPTION = re.compile(r"\[(caption|wp_caption)((?:\s[^\]]*)?)\](.*?)\[/\1\]", re.S)
-CAPTION_ATTR = re.compile(r'caption\s*=\s*"([^"]*)"')
-LEADING_MEDIA = re.compile(r"^\s*(<a\b[^>]*>\s*<img\b[^>]*>\s*</a>|<img\b[^>]*>)(.*)$", re.S | re.I)
-SHORTCODE = re.compile(r"\[(/?)([A-Za-z][\w-]*)((?:\s[^\[\]]*?)?)(/?)\]")
-BLOCK_START = re.compile(
-    r"^\s*<(p|h[1-6]|ul|ol|li|blockquote|figure|table|pre|div|hr|section|dl)\b", re.I
-)
-CONTAINERS = "ul|ol|table|blockquote|figure|pre|div|section|dl"
-CONTAINER_OPEN = re.compile(rf"<(?:{CONTAINERS})\b", re.I)
-CONTAINER_CLOSE = re.compile(rf"</(?:{CONTAINERS})\s*>", re.I)
-IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")', re.I)
-SIZED_UPLOAD = re.compile(r"-\d+x\d+(\.\w+)$")
+WXR_VERSION = re.compile(r"^\d+\.\d+$")
+KNOWN_VERSIONS = {"1.0", "1.1", "1.2"}
+PLACEHOLDER_TITLE = "(untitled post {post_id})"
+SEO_FIELDS = {
+    "seo_title": ("_yoast_wpseo_title", "rank_math_title"),
+    "seo_description": ("_yoast_wpseo_metadesc", "rank_math_description"),
+}
+SEO_VARIABLE = re.compile(r"%%?([a-z_]+)%%?")
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
 
 
 def _tag(tag):
-    """'{namespace}name' → 'wp:name', 'content:encoded', 'dc:creator', … (WXR 1.1 and 1.2)."""
+    """'{namespace}name' → 'wp:name', 'content:encoded', 'dc:creator', … (WXR 1.0 to 1.2)."""
     if not tag.startswith("{"):
         return tag
     uri, name = tag[1:].split("}", 1)
-    if uri.startswith(WP_NS_START):
+    if uri.startswith(WP_NS_STARTS):
         return f"excerpt:{name}" if uri.rstrip("/").endswith("excerpt") else f"wp:{name}"
     if uri == CONTENT_NS:
         return f"content:{name}"
     if uri == DC_NS:
         return f"dc:{name}"
-    return name
+    return tag  # a foreign namespace: kept apart, never mistaken for a known element
 
 
 def channel_elements(path):
@@ -122,24 +116,39 @@ def _parse_message(error):
     return str(error).split(":")[0]
 
 
+class _ItemData(dict):
+    """An <item>'s child texts by element name, with its repeated parts kept apart (so no
+    element of the file can overwrite them)."""
+
+    def __init__(self):
+        super().__init__()
+        self.categories = []  # (domain, nicename, name)
+        self.postmeta = {}
+        self.creators = []
+        self.comments = 0
+
+
 def _fields(elem):
-    """Flatten an <item> into a dict of its child texts, with lists for repeated elements."""
-    data = {"categories": [], "postmeta": {}, "creators": [], "comments": 0}
+    """Flatten an <item> into an _ItemData."""
+    data = _ItemData()
     for child in elem:
         name = _tag(child.tag)
         if name == "category":
-            data["categories"].append(
+            data.categories.append(
                 (child.get("domain", ""), child.get("nicename", ""), (child.text or "").strip())
             )
         elif name == "wp:postmeta":
             meta = {_tag(c.tag): c.text or "" for c in child}
-            data["postmeta"][meta.get("wp:meta_key", "")] = meta.get("wp:meta_value", "")
+            key = meta.get("wp:meta_key", "")
+            if key:
+                data.postmeta[key] = meta.get("wp:meta_value", "")
         elif name == "dc:creator":
-            if (child.text or "").strip():
-                data["creators"].append(child.text.strip())
+            login = (child.text or "").strip().strip("<>").strip()
+            if login:
+                data.creators.append(login)
         elif name == "wp:comment":
-            data["comments"] += 1
-        else:
+            data.comments += 1
+        elif name not in data:
             data[name] = child.text or ""
     return data
 
@@ -149,11 +158,14 @@ class WxrFile:
 
     def __init__(self, path, *, media_dir=None):
         self.path = Path(path)
-        self.media_dir = Path(media_dir) if media_dir else None
+        self.media = media_dir if isinstance(media_dir, MediaFolder) else MediaFolder(media_dir)
         self.site = ""
+        self.version = None
         self.authors = {}  # login -> AuthorItem
         self.topics = {}  # slug -> TopicItem
+        self.parents = {}  # topic slug -> parent slug
         self.images = {}  # attachment id -> ImageItem
+        self.attached = {}  # post id -> ids of the image attachments it is the parent of
         self.image_urls = {}  # attachment URL -> image key
         self.ignored = Counter()
         self.post_count = 0
@@ -165,7 +177,9 @@ class WxrFile:
         for elem in channel_elements(self.path):
             name = _tag(elem.tag)
             text = {_tag(c.tag): (c.text or "").strip() for c in elem}
-            if name == "wp:base_site_url" or (name == "link" and not self.site):
+            if name == "wp:wxr_version":
+                self.version = (elem.text or "").strip()
+            elif name == "wp:base_site_url" or (name == "link" and not self.site):
                 self.site = (elem.text or "").strip().rstrip("/")
             elif name == "wp:author":
                 login = text.get("wp:author_login", "")
@@ -179,6 +193,7 @@ class WxrFile:
                     text.get("wp:category_nicename"),
                     text.get("wp:cat_name"),
                     text.get("wp:category_description", ""),
+                    parent=text.get("wp:category_parent", ""),
                 )
             elif name == "wp:tag":
                 self._add_topic(
@@ -191,8 +206,31 @@ class WxrFile:
                     self.ignored["menus"] += 1
             elif name == "item":
                 self._scan_item(_fields(elem))
+        self._check_version()
+        self._link_parents()
 
-    def _add_topic(self, slug, name, description):
+    def _check_version(self):
+        """WordPress's importer refuses a file without a valid version tag; so does this one."""
+        if self.version is None:
+            raise ImportFileError(
+                f"{self.path}: not a WordPress export (no <wp:wxr_version> in the channel); "
+                "export again with Tools → Export"
+            )
+        if not WXR_VERSION.match(self.version):
+            raise ImportFileError(
+                f"{self.path}: invalid WXR version “{self.version[:20]}” (expected e.g. 1.2)"
+            )
+
+    def _link_parents(self):
+        for slug, parent in self.parents.items():
+            seen, cursor = {slug}, parent
+            while cursor in self.parents and cursor not in seen:  # a loop keeps no parent
+                seen.add(cursor)
+                cursor = self.parents[cursor]
+            if parent in self.topics and cursor not in seen:
+                self.topics[slug].parent = self.topics[parent]
+
+    def _add_topic(self, slug, name, description, parent=""):
         slug = unquote(slug or "")
         if not slug or not name or slug in LEFT_OUT_TERMS:
             return
@@ -204,10 +242,13 @@ class WxrFile:
                 fields={"description": description} if description else {},
             ),
         )
+        parent = unquote(parent or "")
+        if parent and parent != slug and parent not in LEFT_OUT_TERMS:
+            self.parents[slug] = parent
 
     def _scan_item(self, data):
         post_type = data.get("wp:post_type", "post")
-        self.ignored["comments"] += data["comments"]
+        self.ignored["comments"] += data.comments
         if post_type == "post":
             self.post_count += 1
         elif post_type == "attachment":
@@ -219,46 +260,60 @@ class WxrFile:
 
     def _scan_attachment(self, data):
         url = (data.get("wp:attachment_url") or data.get("guid") or "").strip()
-        upload = data["postmeta"].get("_wp_attached_file", "").strip()
-        if not upload and "/uploads/" in url:
-            upload = unquote(urlparse(url).path.split("/uploads/", 1)[1])
+        upload = data.postmeta.get("_wp_attached_file", "").strip()
+        url_path = unquote(urlparse(url).path)
+        if not upload and "/uploads/" in url_path:
+            upload = url_path.split("/uploads/", 1)[1]
         mime = data.get("wp:post_mime_type", "")
-        suffix = PurePosixPath(upload or urlparse(url).path).suffix.lower()
+        suffix = PurePosixPath(upload or url_path).suffix.lower()
         if not (mime.startswith("image/") or suffix in IMAGE_EXTENSIONS):
             self.ignored["non-image attachments"] += 1
             return
         post_id = data.get("wp:post_id", "").strip()
         title = html.unescape((data.get("title") or "").strip())
-        candidates = []
-        if self.media_dir and upload:
-            candidates = [
-                self.media_dir / upload,
-                self.media_dir / "wp-content" / "uploads" / upload,
-                self.media_dir / PurePosixPath(upload).name,
-            ]
+        candidates = [upload, f"wp-content/uploads/{upload}"] if upload else []
+        if PurePosixPath(url_path).name:
+            candidates.append(PurePosixPath(url_path).name)
+        # Captions live in the excerpt; some themes keep them in the description (content).
+        caption = html_to_text(data.get("excerpt:encoded", "")) or html_to_text(
+            data.get("content:encoded", "")
+        )
         key = self._item_key(data, post_id)
         self.images[post_id] = ImageItem(
             key=key,
             position=f"{self.path.name}, attachment {post_id} ({upload or url})",
             fields={
-                "alt_text": (data["postmeta"].get("_wp_attachment_image_alt") or title or upload)[
+                "alt_text": (data.postmeta.get("_wp_attachment_image_alt") or title or upload)[
                     :300
                 ],
-                "caption": html_to_text(data.get("excerpt:encoded", ""))[:500],
+                "caption": caption[:500],
             },
             candidates=candidates,
+            media_dir=self.media,
             url=url,
             label=upload or url,
         )
+        parent = (data.get("wp:post_parent") or "").strip()
+        if parent and parent != "0":
+            self.attached.setdefault(parent, []).append(post_id)
         if url:
             self.image_urls[url] = key
 
     def _item_key(self, data, post_id):
+        """GUID, post type and post id: distinct posts never share a key (a GUID alone is
+        not unique in real exports: plugins and copied sites repeat them)."""
+        guid = (data.get("guid") or "").strip()
+        post_type = (data.get("wp:post_type") or "post").strip()
+        key = f"wxr:{guid}#{post_type}-{post_id}" if guid else ""
+        if not key or len(key) > 300:
+            key = f"wxr:{self.site}:{post_type}:{post_id}"[:300]
+        return key
+
+    def _previous_key(self, data, post_id):
+        """The GUID-only key imports before WXR keys had type and id (found once, then moved)."""
         guid = (data.get("guid") or "").strip()
         key = f"wxr:{guid}" if guid else f"wxr:{self.site}:post:{post_id}"
-        if len(key) > 300:
-            key = f"wxr:{self.site}:post:{post_id}"[:300]
-        return key
+        return key if len(key) <= 300 else f"wxr:{self.site}:post:{post_id}"[:300]
 
     def articles(self, *, image_url=None):
         """Yield ArticleItem (or Rejected) for each post, in file order."""
@@ -271,7 +326,7 @@ class WxrFile:
             if data.get("wp:post_type", "post") != "post":
                 continue
             post_id = data.get("wp:post_id", "").strip()
-            title = html.unescape((data.get("title") or "").strip())
+            title = clean_title(html.unescape(data.get("title") or ""))
             position = f"{self.path.name}, item {number} (post {post_id} “{title[:60]}”)"
             try:
                 yield self._article(data, post_id, title, position, image_url)
@@ -284,67 +339,129 @@ class WxrFile:
         wp_status = (data.get("wp:status") or "").strip()
         if wp_status not in STATUSES:
             raise _Skip(f"status “{wp_status}” is not imported")
-        if not title:
-            raise ItemError("the post has no title")
         warnings = []
-        published_at = _gmt_date(data.get("wp:post_date_gmt"))
-        if published_at is None and wp_status in ("publish", "future"):
-            published_at = _local_date(data.get("wp:post_date"))
-            if published_at is None:
-                raise ItemError("a published post without a date")
-            warnings.append("no GMT date; used the local date in the site's time zone")
+        status = STATUSES[wp_status]
+        if not title:
+            title = PLACEHOLDER_TITLE.format(post_id=post_id or "?")
+            warnings.append(f"the post has no title: imported as “{title}”")
+        published_at = self._date(data, wp_status, warnings)
         if wp_status == "private":
             warnings.append("private post imported as a draft (not public)")
-        body, dropped = convert_content(data.get("content:encoded", ""))
+        if (data.get("wp:post_password") or "").strip():
+            status = "draft"
+            warnings.append("password-protected post imported as a draft (not public)")
+        body, dropped = convert_content(
+            data.get("content:encoded", ""),
+            gallery_images=lambda ids: self._gallery_images(ids, post_id),
+        )
         if dropped:
             names = ", ".join(f"[{name}]" for name in sorted(set(dropped)))
             warnings.append(f"dropped shortcodes: {names}")
         if image_url:
-            body = _rewrite_image_urls(body, self.image_urls, image_url)
-        authors = []
-        for login in data["creators"]:
-            authors.append(self._author(login))
-        for domain, _slug, name in data["categories"]:
-            if domain == "author" and name:
-                authors.append(self._author(name))
-        topics = []
-        for domain, slug, name in data["categories"]:
-            slug = unquote(slug)
-            if domain in ("category", "post_tag") and slug and slug not in LEFT_OUT_TERMS:
-                topics.append(
-                    self.topics.get(slug)
-                    or TopicItem(key=self.topic_key(slug), name=html.unescape(name) or slug)
-                )
-        hero_key = None
-        thumbnail = data["postmeta"].get("_thumbnail_id", "").strip()
-        if thumbnail:
-            if thumbnail in self.images:
-                hero_key = self.images[thumbnail].key
-            else:
-                warnings.append(f"featured image {thumbnail} is not an image in this file")
-        link = (data.get("link") or "").strip()
-        legacy = []
-        if link:
-            parsed = urlparse(link)
-            if parsed.path not in ("", "/") and not parsed.query:
-                legacy.append(unquote(parsed.path))
+            body = rewrite_image_urls(body, self.image_urls, image_url)
+        summary = html_to_text(data.get("excerpt:encoded", ""))
         return ArticleItem(
             key=self._item_key(data, post_id),
             position=position,
             fields={
                 "title": title,
-                "status": STATUSES[wp_status],
+                "status": status,
                 "published_at": published_at,
                 "body": body,
-                "summary": html_to_text(data.get("excerpt:encoded", "")),
+                "summary": summary,
+                "featured": (data.get("wp:is_sticky") or "").strip() == "1",
+                **self._seo(data.postmeta, title, summary),
             },
             slug=unquote((data.get("wp:post_name") or "").strip()),
-            authors=authors,
-            topics=topics,
-            hero_key=hero_key,
-            legacy_paths=legacy,
+            authors=self._authors(data),
+            topics=self._topics(data),
+            hero_key=self._hero(data, warnings),
+            legacy_paths=self._legacy_paths(data),
             warnings=warnings,
+            language=self._language(data),
+            previous_key=self._previous_key(data, post_id),
         )
+
+    def _date(self, data, wp_status, warnings):
+        """post_date_gmt; else post_date (site time zone) for published posts; else, when the
+        file has neither (some exporters leave them out), the RSS pubDate. A zero date means
+        "no date yet" (a draft)."""
+        published_at = _gmt_date(data.get("wp:post_date_gmt"))
+        if published_at is None and wp_status in ("publish", "future"):
+            published_at = _local_date(data.get("wp:post_date"))
+            if published_at is not None:
+                warnings.append("no GMT date; used the local date in the site's time zone")
+        if published_at is None and not ({"wp:post_date", "wp:post_date_gmt"} & data.keys()):
+            published_at = _rss_date(data.get("pubDate"))
+        if published_at is None and wp_status in ("publish", "future"):
+            raise ItemError("a published post without a date")
+        return published_at
+
+    def _authors(self, data):
+        authors = [self._author(login) for login in data.creators]
+        for domain, _slug, name in data.categories:
+            if domain == "author" and name:
+                authors.append(self._author(name))
+        return authors
+
+    def _topics(self, data):
+        topics = []
+        for domain, slug, name in data.categories:
+            slug = unquote(slug)
+            # "tag" is WXR 1.0's domain for tags
+            if domain in ("category", "post_tag", "tag") and slug and slug not in LEFT_OUT_TERMS:
+                topics.append(
+                    self.topics.get(slug)
+                    or TopicItem(key=self.topic_key(slug), name=html.unescape(name) or slug)
+                )
+        return topics
+
+    def _language(self, data):
+        """Polylang's language term or WPML's postmeta, for whoever stores languages."""
+        for domain, slug, _name in data.categories:
+            if domain == "language" and slug:
+                return slug
+        return (data.postmeta.get("wpml_language") or "").strip()
+
+    def _hero(self, data, warnings):
+        thumbnail = data.postmeta.get("_thumbnail_id", "").strip()
+        if not thumbnail:
+            return None
+        if thumbnail in self.images:
+            return self.images[thumbnail].key
+        warnings.append(f"featured image {thumbnail} is not an image in this file")
+        return None
+
+    def _legacy_paths(self, data):
+        link = (data.get("link") or "").strip()
+        if link:
+            parsed = urlparse(link)
+            if parsed.path not in ("", "/") and not parsed.query:
+                return [unquote(parsed.path)]
+        return []
+
+    def _gallery_images(self, ids, post_id):
+        ids = ids if ids is not None else self.attached.get(post_id, [])
+        found = []
+        for attachment in ids:
+            image = self.images.get(attachment)
+            if image is not None and image.url:
+                found.append((image.url, image.fields["alt_text"], image.fields["caption"]))
+        return found
+
+    def _seo(self, postmeta, title, summary):
+        """Yoast or Rank Math title and description; their %%variables%% filled or dropped."""
+        values = {}
+        for name, keys in SEO_FIELDS.items():
+            raw = next((postmeta[k] for k in keys if (postmeta.get(k) or "").strip()), "")
+            if raw:
+                filled = SEO_VARIABLE.sub(
+                    lambda m: {"title": title, "excerpt": summary}.get(m.group(1), ""), raw
+                )
+                filled = re.sub(r"\s+", " ", filled).strip(" -|–—·:")
+                if filled:
+                    values[name] = filled[: 300 if name == "seo_title" else 500]
+        return values
 
     def _author(self, login):
         return self.authors.get(login) or AuthorItem(
@@ -376,66 +493,12 @@ def _wp_date(value):
         raise ItemError(f"invalid date “{value}” (expected YYYY-MM-DD HH:MM:SS)") from None
 
 
-# --- Content ----------------------------------------------------------------------------------
-
-
-def convert_content(content):
-    """WordPress post content → sanitised body HTML, and the names of the shortcodes dropped."""
-    content = BLOCK_COMMENT.sub("", content or "")
-    content = CAPTION.sub(_caption_to_figure, content)
-    dropped = []
-    closing = {m.group(2).lower() for m in SHORTCODE.finditer(content) if m.group(1)}
-
-    def drop(match):
-        slash, name, attrs, self_closing = match.groups()
-        lowered = name.lower()
-        if lowered in KNOWN_SHORTCODES or lowered in closing or "=" in attrs or self_closing:
-            if not slash:
-                dropped.append(lowered)
-            return ""
-        return match.group(0)
-
-    content = SHORTCODE.sub(drop, content)
-    return sanitize_html(autop(content)), dropped
-
-
-def _caption_to_figure(match):
-    attrs, inner = match.group(2), match.group(3)
-    media = LEADING_MEDIA.match(inner)
-    if media:
-        image, caption = media.group(1), media.group(2).strip()
-    else:
-        image, caption = inner, ""
-    if not caption:
-        found = CAPTION_ATTR.search(attrs)
-        caption = found.group(1) if found else ""
-    figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
-    return f"\n\n<figure>{image}{figcaption}</figure>\n\n"
-
-
-def autop(content):
-    """Paragraphs from blank lines, as WordPress does for classic-editor posts."""
-    chunks, open_blocks = [], 0
-    for chunk in re.split(r"\n\s*\n", content.replace("\r\n", "\n")):
-        chunk = chunk.strip()
-        if not chunk:
-            continue
-        if open_blocks or BLOCK_START.match(chunk):
-            chunks.append(chunk)
-        else:
-            chunks.append("<p>" + chunk.replace("\n", "<br>\n") + "</p>")
-        open_blocks += len(CONTAINER_OPEN.findall(chunk)) - len(CONTAINER_CLOSE.findall(chunk))
-        open_blocks = max(open_blocks, 0)
-    return "\n".join(chunks)
-
-
-def _rewrite_image_urls(body, image_urls, image_url):
-    """Point images at imported copies (also WordPress's resized `-300x200` variants)."""
-
-    def swap(match):
-        src = match.group(2)
-        key = image_urls.get(src) or image_urls.get(SIZED_UPLOAD.sub(r"\1", src))
-        new = image_url(key) if key else None
-        return f"{match.group(1)}{new or src}{match.group(3)}"
-
-    return IMG_SRC.sub(swap, body)
+def _rss_date(value):
+    """An RSS pubDate; WordPress writes a year -0001 one for posts that never had a date."""
+    try:
+        parsed = parsedate_to_datetime((value or "").strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed is None or parsed.year < 1970:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

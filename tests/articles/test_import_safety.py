@@ -2,16 +2,15 @@
 
 import json
 import tracemalloc
-from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from articles.importers.wxr import WxrFile
 from articles.models import Article, Author, Image, Topic
+from tests.articles.importing import run_import
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "import"
 SITE_WXR = DATA / "site.wxr"
@@ -22,7 +21,7 @@ WXR_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
  xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/"
  xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/">
-<channel><title>Test</title><wp:base_site_url>https://big.example</wp:base_site_url>
+<channel><title>Test</title><wp:wxr_version>1.2</wp:wxr_version><wp:base_site_url>https://big.example</wp:base_site_url>
 """
 
 
@@ -35,12 +34,6 @@ def post_xml(n, *, title=None, creator="editor", body=None):
 <wp:post_date_gmt>2024-01-02 03:04:05</wp:post_date_gmt><wp:post_name>post-{n}</wp:post_name>
 <wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>
 """
-
-
-def run_import(*paths, **options):
-    out = StringIO()
-    call_command("import_articles", *map(str, paths), stdout=out, stderr=StringIO(), **options)
-    return out.getvalue()
 
 
 def assert_nothing_written():
@@ -139,7 +132,7 @@ def test_malformed_json_is_refused_with_its_position(tmp_path):
 def test_json_that_is_not_a_content_export_is_refused(tmp_path):
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"hello": "world"}))
-    with pytest.raises(CommandError, match="not a content export"):
+    with pytest.raises(CommandError, match="JSON, but neither a site export"):
         run_import(other)
 
 

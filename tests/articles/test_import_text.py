@@ -2,15 +2,14 @@
 
 import re
 from datetime import timedelta
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from articles.models import Article, Author, Image
 from related.models import PendingRelatedLink, RelatedLink
+from tests.articles.importing import run_import
 from tests.factories import image_bytes, make_article, make_author
 
 TEXT = Path(__file__).resolve().parent.parent / "data" / "import" / "text"
@@ -20,12 +19,6 @@ AKTAU_TITLE = "Aktau's Port and the Trans-Caspian Trade"
 RAIL_TITLE = "Rail Gauges at the Chinese Border"
 
 pytestmark = pytest.mark.django_db
-
-
-def run_import(*paths, **options):
-    out = StringIO()
-    call_command("import_articles", *map(str, paths), stdout=out, stderr=StringIO(), **options)
-    return out.getvalue()
 
 
 def links_by_title():

@@ -1,20 +1,28 @@
-"""Import articles from WordPress exports (WXR), page-text exports or the site's JSON export."""
+"""Import articles from WordPress (WXR, REST JSON), Ghost, CSV/JSONL, page texts or the site's
+JSON export.
 
-import sys
+Exit status: 0 when every item was written (or skipped on purpose), 1 when the input was
+refused (nothing written), 2 when some items failed (the others were written; see the report).
+"""
+
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from articles.importers import FORMATS, ImportFileError, run_import
 
 PROGRESS_FROM = 100  # items; smaller imports finish before a bar would help
+FAILED_ITEMS_EXIT_STATUS = 2
 
 
 class Command(BaseCommand):
     help = (
-        "Import articles from WordPress WXR files, page-text files or a JSON export. "
-        "Re-running changes nothing; changed items update their article with a revision."
+        "Import articles from WordPress exports (WXR or REST JSON), Ghost exports, CSV or "
+        "JSON Lines files, page-text files or the site's JSON export. Re-running changes "
+        "nothing; changed items update their article with a revision. Exits 2 when items "
+        "failed, 1 when the input was refused."
     )
 
     def add_arguments(self, parser):
@@ -31,8 +39,8 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="Username recorded as the author of the revisions.")
         parser.add_argument(
             "--media-dir",
-            help="Folder holding the media files (WordPress uploads folder, or MEDIA_ROOT of "
-            "the exporting site for JSON).",
+            help="Folder holding the media files (WordPress uploads folder, Ghost content "
+            "folder, or MEDIA_ROOT of the exporting site for JSON). Files are only read inside it.",
         )
         parser.add_argument(
             "--on-existing",
@@ -64,39 +72,32 @@ class Command(BaseCommand):
         except ImportFileError as error:
             raise CommandError(f"Import refused, nothing was written: {error}") from None
         finally:
-            bar.finish()
+            bar.close()
         self.stdout.write(report.as_text())
+        failed = report.total("failed")
+        if failed:
+            raise CommandError(
+                f"{failed} item(s) failed (the others were written); see “Failed” above.",
+                returncode=FAILED_ITEMS_EXIT_STATUS,
+            )
 
 
 class ProgressBar:
-    """A one-line bar on stderr, redrawn when the percentage changes (large imports only)."""
-
-    width = 30
+    """tqdm on stderr, for imports large enough to need one."""
 
     def __init__(self, stream):
-        self.stream = stream
-        self.shown = -1
-        self.drawn = False
-        self.interactive = getattr(sys.stderr, "isatty", lambda: False)()
+        self.stream = getattr(stream, "_out", stream)
+        self.bar = None
 
     def update(self, done, total):
         if total < PROGRESS_FROM:
             return
-        percent = done * 100 // total
-        if percent == self.shown or (not self.interactive and percent % 10 and done != total):
-            return
-        self.shown = percent
-        filled = self.width * done // total
-        line = (
-            f"Importing [{'#' * filled}{'.' * (self.width - filled)}] {percent:3d}% {done}/{total}"
-        )
-        if self.interactive:
-            self.stream.write("\r" + line, ending="")
-            self.stream.flush()
-        else:
-            self.stream.write(line)
-        self.drawn = True
+        if self.bar is None:
+            self.bar = tqdm(
+                total=total, desc="Importing", unit="item", file=self.stream, mininterval=0.5
+            )
+        self.bar.update(done - self.bar.n)
 
-    def finish(self):
-        if self.drawn and self.interactive:
-            self.stream.write("")
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
