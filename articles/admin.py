@@ -177,7 +177,7 @@ class ArticleAdminForm(RevisionFormMixin, WorkflowFormMixin, forms.ModelForm):
         model = Article
         fields = [
             "title", "slug", "dek", "summary", "body", "article_type", "hero_image",
-            "published_at", "licence", "canonical_url", "seo_title", "seo_description",
+            "image_credit", "image_credit_url", "image_licence", "published_at", "licence", "canonical_url", "seo_title", "seo_description",
             "social_image", "related_block_size", "related_curated_only",
         ]  # fmt: skip
         widgets = {
@@ -256,7 +256,16 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, ArticleRevisionAdminMixin, SimpleH
     actions = ["submit_for_review", "publish", "unpublish", "archive"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "dek", "summary", "body", "article_type"]}),
-        ("Hero image", {"fields": ["hero_image", "hero_preview"]}),
+        (
+            "Hero image",
+            {
+                "fields": [
+                    "hero_image",
+                    "hero_preview",
+                    ("image_credit", "image_credit_url", "image_licence"),
+                ]
+            },
+        ),
         ("Publication", {"fields": ["published_at", "preview_link", "reading_time", "updated_at"]}),
         (
             "Search engines and social media",

@@ -11,6 +11,7 @@ from django.utils.functional import cached_property
 from django.utils.text import Truncator, slugify
 from django_prose_editor.fields import ProseEditorField
 
+from .credits import Credit, first_real_paragraph, web_link
 from .history import article_history, content_history
 from .images import make_renditions, rendition_url, validate_image_file
 from .sanitize import html_to_text, sanitize_html
@@ -102,7 +103,11 @@ class Image(WritePathModel):
     @property
     def credit_link(self):
         """The credit URL when it is a web address (imports skip form validation)."""
-        return self.credit_url if self.credit_url.startswith(("https://", "http://")) else ""
+        return web_link(self.credit_url)
+
+    @property
+    def credit_data(self):
+        return Credit(self.credit, self.credit_url, self.licence)
 
     def srcset(self, image_format="webp"):
         return ", ".join(
@@ -293,6 +298,17 @@ class Article(WritePathModel):
     article_type = models.CharField(max_length=20, choices=Type, default=Type.ANALYSIS)
     hero_image = models.ForeignKey(
         Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="hero_of"
+    )
+    image_credit = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Credit of the article's picture when the hero image has none or there is no "
+        'image file (yet): shown as "Image source: …", e.g. "president.az (2019)". Never put '
+        "it in the body.",
+    )
+    image_credit_url = models.URLField(blank=True, help_text="Link for that credit, if any.")
+    image_licence = models.CharField(
+        max_length=100, blank=True, help_text="Licence of the picture, e.g. CC BY 4.0."
     )
     authors = models.ManyToManyField(Author, through="ArticleAuthor", related_name="articles")
     topics = models.ManyToManyField(Topic, through="ArticleTopic", related_name="articles")
@@ -518,11 +534,19 @@ class Article(WritePathModel):
         return html_to_text(self.body)
 
     @property
+    def image_credit_data(self):
+        """The credit of the picture: the hero image's, else the article's own."""
+        if self.hero_image_id and self.hero_image.credit:
+            return self.hero_image.credit_data
+        return Credit(self.image_credit, self.image_credit_url, self.image_licence)
+
+    @property
     def excerpt(self):
-        """The summary, or else the first sentence of the body."""
+        """The summary, or else the first sentence of the first real paragraph (never an
+        image credit line)."""
         if self.summary:
             return self.summary
-        text = self.body_text
+        text = first_real_paragraph(self.body)
         first = text.split(". ")[0].strip()
         if first and not first.endswith("."):
             first += "."

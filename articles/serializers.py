@@ -193,8 +193,21 @@ class CitationSerializer(serializers.Serializer):
     csl = serializers.DictField(help_text="CSL-JSON item.")
 
 
+class CreditSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text='As the page shows it after "Image source:".')
+    url = serializers.CharField(source="link", help_text="Link of the credit, or empty.")
+    licence = serializers.CharField()
+    licence_url = serializers.CharField(
+        allow_null=True, help_text="The licence's deed (Creative Commons names), else null."
+    )
+
+
 class ArticleDetailSerializer(ArticleSummarySerializer):
     body = serializers.CharField(help_text="Sanitised HTML.")
+    image_credit = serializers.SerializerMethodField(
+        help_text="The credit of the article's picture (the hero image's, or the article's own "
+        "when there is no image file); null without one. Never part of the body."
+    )
     body_text = serializers.CharField(help_text="The body as plain text.")
     sources = SourceSerializer(many=True)
     corrections = CorrectionSerializer(many=True, help_text="Public corrections, oldest first.")
@@ -203,7 +216,7 @@ class ArticleDetailSerializer(ArticleSummarySerializer):
     class Meta(ArticleSummarySerializer.Meta):
         fields = [
             *ArticleSummarySerializer.Meta.fields,
-            "body", "body_text", "sources", "corrections", "citation",
+            "body", "body_text", "image_credit", "sources", "corrections", "citation",
         ]  # fmt: skip
 
     @classmethod
@@ -218,6 +231,11 @@ class ArticleDetailSerializer(ArticleSummarySerializer):
         declared = super().get_fields()
         added = {name: factory() for name, factory in hooks.detail_fields.items()}
         return {name: declared.get(name) or added[name] for name in self.field_names()}
+
+    @extend_schema_field(CreditSerializer(allow_null=True))
+    def get_image_credit(self, article):
+        credit = article.image_credit_data
+        return CreditSerializer(credit).data if credit else None
 
     def get_citation(self, article) -> CitationSerializer:
         return citation_formats(article)

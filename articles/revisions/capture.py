@@ -19,7 +19,7 @@ SYSTEM_USERNAME = "system"
 # fields such as updated_at, version and reading_time are provenance, not content).
 CONTENT_FIELDS = [
     "title", "slug", "dek", "summary", "body", "article_type", "hero_image",
-    "status", "published_at", "licence", "canonical_url", "seo_title", "seo_description",
+    "image_credit", "image_credit_url", "image_licence", "status", "published_at", "licence", "canonical_url", "seo_title", "seo_description",
     "social_image", "related_block_size", "related_curated_only",
 ]  # fmt: skip
 WORKFLOW_FIELDS = {"status", "published_at"}
