@@ -11,7 +11,7 @@ from django.utils.functional import cached_property
 from django.utils.text import Truncator, slugify
 from django_prose_editor.fields import ProseEditorField
 
-from .credits import Credit, first_real_paragraph, web_link
+from .credits import Credit, first_real_paragraph, licence_url, web_link
 from .history import article_history, content_history
 from .images import make_renditions, rendition_url, validate_image_file
 from .sanitize import html_to_text, sanitize_html
@@ -519,6 +519,10 @@ class Article(WritePathModel):
     @property
     def republication_licence(self):
         return self.licence or settings.DEFAULT_REPUBLICATION_LICENCE
+
+    @property
+    def republication_licence_url(self):
+        return licence_url(self.republication_licence)
 
     @cached_property
     def ordered_authors(self):

@@ -46,4 +46,5 @@ urlpatterns = [
         name="sitemap-section",
     ),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

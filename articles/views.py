@@ -1,3 +1,5 @@
+import functools
+
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
@@ -10,7 +12,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
@@ -24,13 +26,20 @@ from .policy import policy
 LIST_PAGE_SIZE = 12
 SEARCH_PAGE_SIZE = 20
 INDEX_PAGE_SIZE = 60
+FAVICON_MAX_AGE = 7 * 24 * 3600
+TOPIC_KIND_HEADINGS = {
+    Topic.Kind.TOPIC: "Topics",
+    Topic.Kind.REGION: "Regions",
+    Topic.Kind.SERIES: "Series",
+}
 
 
 class PublishedArticlesMixin:
     """Pages show published articles only, with everything their cards need loaded."""
 
-    # The cached parts of includes/article_card.html, fetched for the whole page at once.
-    card_fragments = ("card-image", "card-byline")
+    # How wide a card's picture shows (the `sizes` of its srcset): three columns of cards.
+    card_sizes = "(min-width: 68rem) 21rem, (min-width: 38rem) 50vw, 100vw"
+    card_layout = "grid"
 
     def published_articles(self):
         # A card's picture and byline are cached fragments: their rows load (below) only
@@ -43,19 +52,33 @@ class PublishedArticlesMixin:
         return paginator
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+        context = super().get_context_data(card_sizes=self.card_sizes, **kwargs)
         articles = list(context["object_list"])
+        for position, article in enumerate(articles):
+            # The first picture is the largest thing on screen: loaded at once, not lazily.
+            article.card_image_eager = position == 0
+            article.card_image_variant = (
+                f"{self.card_layout}-{'eager' if position == 0 else 'lazy'}"
+            )
         load_fragments(
-            self.request, [(name, [a.pk]) for a in articles for name in self.card_fragments]
+            self.request,
+            [("card-image", self._card_image_keys(a)) for a in articles]
+            + [("card-byline", [a.pk]) for a in articles],
         )
-        pictures = [a for a in articles if a.hero_image_id and self._missing("card-image", a)]
+        pictures = [
+            a
+            for a in articles
+            if a.hero_image_id
+            and get_fragment(self.request, "card-image", self._card_image_keys(a)) is None
+        ]
         prefetch_related_objects(pictures, "hero_image")
-        bylines = [a for a in articles if self._missing("card-byline", a)]
+        bylines = [a for a in articles if get_fragment(self.request, "card-byline", [a.pk]) is None]
         prefetch_related_objects(bylines, byline_prefetch())
         return context
 
-    def _missing(self, fragment, article):
-        return get_fragment(self.request, fragment, [article.pk]) is None
+    @staticmethod
+    def _card_image_keys(article):
+        return [article.pk, article.card_image_variant]
 
 
 class HomeView(PublishedArticlesMixin, ListView):
@@ -217,7 +240,7 @@ class TopicListView(ListView):
         context = super().get_context_data(**kwargs)
         groups = {}
         for topic in context["topics"]:
-            groups.setdefault(topic.get_kind_display(), []).append(topic)
+            groups.setdefault(TOPIC_KIND_HEADINGS[topic.kind], []).append(topic)
         context["topic_groups"] = groups
         return context
 
@@ -241,6 +264,9 @@ class SearchView(PublishedArticlesMixin, ListView):
     template_name = "articles/search.html"
     context_object_name = "articles"
     paginate_by = SEARCH_PAGE_SIZE
+    # Results are one column as wide as the text (--measure).
+    card_sizes = "(min-width: 44rem) 42rem, 100vw"
+    card_layout = "column"
 
     def get_queryset(self):
         self.query = search.clean_query(self.request.GET.get("q", ""))
@@ -279,6 +305,18 @@ class ArticleCitationView(DetailView):
         filename = f"{self.object.slug}.{self.kwargs['fmt']}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+@require_GET
+@cache_control(max_age=FAVICON_MAX_AGE, public=True)
+def favicon(request):
+    """/favicon.ico, which browsers ask for whatever the page says."""
+    return HttpResponse(_favicon_bytes(), content_type="image/x-icon")
+
+
+@functools.cache
+def _favicon_bytes():
+    return (settings.BASE_DIR / "static" / "favicon.ico").read_bytes()
 
 
 @require_GET

@@ -42,6 +42,10 @@ if not DEBUG and not ALLOWED_HOSTS:
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Caspian Policy Review")
 DEFAULT_REPUBLICATION_LICENCE = os.environ.get("DEFAULT_REPUBLICATION_LICENCE", "CC BY-ND 4.0")
+# The publisher's logo in structured data (an absolute URL or a static path), with its size.
+PUBLISHER_LOGO = os.environ.get("PUBLISHER_LOGO", "img/publisher-logo.png")
+PUBLISHER_LOGO_WIDTH = int(os.environ.get("PUBLISHER_LOGO_WIDTH", "512"))
+PUBLISHER_LOGO_HEIGHT = int(os.environ.get("PUBLISHER_LOGO_HEIGHT", "512"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
