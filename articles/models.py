@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -186,7 +187,14 @@ class Author(WritePathModel):
 
     @property
     def link_list(self):
-        return [line.strip() for line in self.links.splitlines() if line.strip()]
+        """The author's web links (http and https only: imports skip form validation)."""
+        return [link for line in self.links.splitlines() if (link := web_link(line.strip()))]
+
+    @property
+    def short_bio(self):
+        """The first paragraph of the bio, at most 60 words (the box under articles)."""
+        first = self.bio.strip().split("\n\n")[0]
+        return Truncator(" ".join(first.split())).words(60)
 
 
 class Topic(WritePathModel):
@@ -220,10 +228,12 @@ class Topic(WritePathModel):
         return reverse("articles:topic-detail", kwargs={"slug": self.slug})
 
 
-def byline_prefetch():
-    """The authors of each article, in byline order (`Article.ordered_authors`)."""
+def byline_prefetch(*, with_photos=False):
+    """The authors of each article, in byline order (`Article.ordered_authors`); the article
+    page's author boxes also show their photos."""
+    related = ("author", "author__photo") if with_photos else ("author",)
     return models.Prefetch(
-        "article_authors", queryset=ArticleAuthor.objects.select_related("author")
+        "article_authors", queryset=ArticleAuthor.objects.select_related(*related)
     )
 
 
@@ -249,7 +259,39 @@ class ArticleQuerySet(models.QuerySet):
         return self.select_related("hero_image").prefetch_related(*listing_prefetches())
 
     def for_detail(self):
-        return self.for_listing().prefetch_related("sources", "corrections")
+        """The article page and the API detail: the listing's rows, the authors' photos (the
+        author boxes), sources and corrections."""
+        return self.select_related("hero_image").prefetch_related(
+            byline_prefetch(with_photos=True),
+            *listing_prefetches()[1:],
+            "sources",
+            "corrections",
+        )
+
+    def latest_by_authors(self, authors, *, excluding=None, per_author=3):
+        """{author id: their `per_author` newest articles of this queryset}, in one query
+        ("More from <author>")."""
+        links = (
+            ArticleAuthor.objects.filter(author__in=authors, article__in=self)
+            .exclude(article=excluding)
+            .select_related("article")
+            .annotate(
+                newest=models.Window(
+                    RowNumber(),
+                    partition_by=[models.F("author_id")],
+                    order_by=[
+                        models.F("article__published_at").desc(),
+                        models.F("article_id").desc(),
+                    ],
+                )
+            )
+            .filter(newest__lte=per_author)
+            .order_by("author_id", "newest")
+        )
+        found = {}
+        for link in links:
+            found.setdefault(link.author_id, []).append(link.article)
+        return found
 
     def originals(self):
         """Articles themselves, without the working copies of live articles."""

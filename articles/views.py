@@ -145,12 +145,20 @@ class ArticleDetailView(DetailView):
         article = self.object
         return super().get_context_data(
             citations=SimpleLazyObject(lambda: citation_html(article)),
+            author_boxes=SimpleLazyObject(lambda: author_boxes(article)),
             citation_downloads=[
                 (label, reverse("articles:article-citation", args=[article.slug, fmt]))
                 for fmt, label in (("bib", "BibTeX"), ("ris", "RIS"), ("json", "CSL-JSON"))
             ],
             **kwargs,
         )
+
+
+def author_boxes(article):
+    """(author, their three latest other articles) for each author, in byline order."""
+    authors = article.ordered_authors
+    latest = Article.objects.published().latest_by_authors(authors, excluding=article)
+    return [(author, latest.get(author.pk, [])) for author in authors]
 
 
 @method_decorator([staff_member_required, never_cache], name="dispatch")
