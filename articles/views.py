@@ -20,6 +20,7 @@ from cpc_site.caching import cached_count, get_fragment, load_fragments
 
 from . import search
 from .citations import citation_formats, citation_html
+from .forms import SearchForm
 from .models import Article, Author, Topic, byline_prefetch
 from .policy import policy
 
@@ -277,13 +278,23 @@ class SearchView(PublishedArticlesMixin, ListView):
     card_layout = "column"
 
     def get_queryset(self):
-        self.query = search.clean_query(self.request.GET.get("q", ""))
+        self.form = SearchForm(
+            self.request.GET or None,
+            topics=SearchForm.topic_choices(),
+            authors=SearchForm.author_choices(),
+        )
+        self.form.is_valid()  # a filter that does not validate is ignored, its message shown
+        self.query = self.form.value("q") or ""
+        articles = self.form.filter(self.published_articles())
         # A result card shows no body: leave the longest column in the database.
-        return search.search_articles(self.published_articles(), self.query).defer("body")
+        results = search.search_articles(articles, self.query).defer("body")
+        if self.form.newest_first:
+            results = results.order_by("-published_at", "-pk")
+        return results
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            query=self.query, results_limit=search.MAX_RESULTS, **kwargs
+            form=self.form, query=self.query, results_limit=search.MAX_RESULTS, **kwargs
         )
 
 
