@@ -1,6 +1,7 @@
 """Page furniture for articles: absolute URLs, structured data, social tags."""
 
 import json
+from urllib.parse import quote, urlencode
 
 from django import template
 from django.conf import settings
@@ -153,6 +154,26 @@ def json_ld_script(data):
 @register.simple_tag
 def article_json_ld(article):
     return json_ld_script(article_schema(article))
+
+
+def share_urls(article):
+    """(label, URL) of each place to share an article: plain links, no tracking script."""
+    url, title = article.public_url, article.title
+    return [
+        (
+            "E-mail",
+            "mailto:?" + urlencode({"subject": title, "body": f"{title}\n{url}"}, quote_via=quote),
+        ),
+        ("LinkedIn", "https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": url})),
+        ("X", "https://x.com/intent/post?" + urlencode({"text": title, "url": url})),
+        ("Bluesky", "https://bsky.app/intent/compose?" + urlencode({"text": f"{title} {url}"})),
+        ("Facebook", "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url})),
+    ]
+
+
+@register.inclusion_tag("includes/share_links.html")
+def share_links(article):
+    return {"links": share_urls(article), "url": article.public_url}
 
 
 @register.simple_tag
