@@ -42,6 +42,14 @@ if not DEBUG and not ALLOWED_HOSTS:
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Caspian Policy Review")
 DEFAULT_REPUBLICATION_LICENCE = os.environ.get("DEFAULT_REPUBLICATION_LICENCE", "CC BY-ND 4.0")
+# Newsletter sign-up (newsletter/): double opt-in links and rate limits.
+NEWSLETTER_CONFIRM_DAYS = int(os.environ.get("NEWSLETTER_CONFIRM_DAYS", "7"))
+NEWSLETTER_SIGNUPS_PER_HOUR_PER_ADDRESS = int(
+    os.environ.get("NEWSLETTER_SIGNUPS_PER_HOUR_PER_ADDRESS", "5")
+)
+NEWSLETTER_SIGNUPS_PER_HOUR_PER_EMAIL = int(
+    os.environ.get("NEWSLETTER_SIGNUPS_PER_HOUR_PER_EMAIL", "3")
+)
 # The publisher's logo in structured data (an absolute URL or a static path), with its size.
 PUBLISHER_LOGO = os.environ.get("PUBLISHER_LOGO", "img/publisher-logo.png")
 PUBLISHER_LOGO_WIDTH = int(os.environ.get("PUBLISHER_LOGO_WIDTH", "512"))
@@ -72,6 +80,7 @@ INSTALLED_APPS = [
     "cpc_site.apps.SiteConfig",
     "partners",
     "webhooks",
+    "newsletter",
 ]
 
 MIDDLEWARE = [
