@@ -562,6 +562,20 @@ class Article(WritePathModel):
     def republication_licence(self):
         return self.licence or settings.DEFAULT_REPUBLICATION_LICENCE
 
+    def author_boxes(self):
+        """(author, their three newest other live articles) for each author, in byline order."""
+        authors = self.ordered_authors
+        latest = Article.objects.published().latest_by_authors(authors, excluding=self)
+        return [(author, latest.get(author.pk, [])) for author in authors]
+
+    @property
+    def pdf_key(self):
+        """What a PDF of this article depends on: any change readers see moves it."""
+        return f"{self.version}:{self.public_modified_at.isoformat()}"
+
+    def get_pdf_url(self):
+        return reverse("articles:article-pdf", kwargs={"slug": self.slug})
+
     @property
     def republication_licence_url(self):
         return licence_url(self.republication_licence)
@@ -684,6 +698,26 @@ class PublicCorrection(WritePathModel):
 
     def __str__(self):
         return f"{self.article}: {self.note[:60]}"
+
+
+class ArticlePDF(models.Model):
+    """The PDF of an article as readers see it (the page with its print stylesheet), built by a
+    job after each change readers see; derived data, not content (no revision)."""
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="pdf")
+    file = models.FileField(upload_to="pdfs/", max_length=300)
+    built_for = models.CharField(
+        max_length=100, help_text="What readers saw when it was built (`Article.pdf_key`)."
+    )
+    built_at = models.DateTimeField(default=timezone.now)
+    size = models.PositiveIntegerField(default=0, help_text="Bytes.")
+    page_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "article PDF"
+
+    def __str__(self):
+        return f"PDF of {self.article_id}"
 
 
 class ContentChange(models.Model):

@@ -204,6 +204,9 @@ class CreditSerializer(serializers.Serializer):
 
 class ArticleDetailSerializer(ArticleSummarySerializer):
     body = serializers.CharField(help_text="Sanitised HTML.")
+    pdf_url = serializers.SerializerMethodField(
+        help_text="The article as a PDF (the page as printed, with its citation and licence)."
+    )
     image_credit = serializers.SerializerMethodField(
         help_text="The credit of the article's picture (the hero image's, or the article's own "
         "when there is no image file); null without one. Never part of the body."
@@ -216,7 +219,7 @@ class ArticleDetailSerializer(ArticleSummarySerializer):
     class Meta(ArticleSummarySerializer.Meta):
         fields = [
             *ArticleSummarySerializer.Meta.fields,
-            "body", "body_text", "image_credit", "sources", "corrections", "citation",
+            "body", "body_text", "image_credit", "pdf_url", "sources", "corrections", "citation",
         ]  # fmt: skip
 
     @classmethod
@@ -231,6 +234,9 @@ class ArticleDetailSerializer(ArticleSummarySerializer):
         declared = super().get_fields()
         added = {name: factory() for name, factory in hooks.detail_fields.items()}
         return {name: declared.get(name) or added[name] for name in self.field_names()}
+
+    def get_pdf_url(self, article) -> str:
+        return settings.SITE_URL + article.get_pdf_url()
 
     @extend_schema_field(CreditSerializer(allow_null=True))
     def get_image_credit(self, article):

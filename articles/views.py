@@ -3,8 +3,9 @@ import functools
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.db.models import Count, prefetch_related_objects
-from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import FileResponse, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template import loader
 from django.urls import reverse
@@ -18,7 +19,7 @@ from django.views.generic import DetailView, ListView
 
 from cpc_site.caching import cached_count, get_fragment, load_fragments
 
-from . import search
+from . import pdfs, search
 from .citations import citation_formats, citation_html
 from .forms import SearchForm
 from .models import Article, Author, Topic, byline_prefetch
@@ -146,20 +147,13 @@ class ArticleDetailView(DetailView):
         article = self.object
         return super().get_context_data(
             citations=SimpleLazyObject(lambda: citation_html(article)),
-            author_boxes=SimpleLazyObject(lambda: author_boxes(article)),
+            author_boxes=SimpleLazyObject(article.author_boxes),
             citation_downloads=[
                 (label, reverse("articles:article-citation", args=[article.slug, fmt]))
                 for fmt, label in (("bib", "BibTeX"), ("ris", "RIS"), ("json", "CSL-JSON"))
             ],
             **kwargs,
         )
-
-
-def author_boxes(article):
-    """(author, their three latest other articles) for each author, in byline order."""
-    authors = article.ordered_authors
-    latest = Article.objects.published().latest_by_authors(authors, excluding=article)
-    return [(author, latest.get(author.pk, [])) for author in authors]
 
 
 @method_decorator([staff_member_required, never_cache], name="dispatch")
@@ -295,6 +289,22 @@ class SearchView(PublishedArticlesMixin, ListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             form=self.form, query=self.query, results_limit=search.MAX_RESULTS, **kwargs
+        )
+
+
+class ArticlePDFView(DetailView):
+    """The article as a PDF: the stored one when current, else built now (a job normally has)."""
+
+    def get_queryset(self):
+        return Article.objects.published().for_detail()
+
+    def render_to_response(self, context):
+        article = self.object
+        pdf = pdfs.current_pdf(article) or pdfs.build_pdf(article)
+        return FileResponse(
+            default_storage.open(pdf.file.name, "rb"),
+            content_type="application/pdf",
+            filename=f"{article.slug}.pdf",
         )
 
 
