@@ -13,6 +13,7 @@ from django.utils.text import Truncator, slugify
 from django_prose_editor.fields import ProseEditorField
 
 from .credits import Credit, first_real_paragraph, licence_url, web_link
+from .documents import pdf_page_count, validate_document_file
 from .history import article_history, content_history
 from .images import make_renditions, rendition_url, validate_image_file
 from .sanitize import html_to_text, sanitize_html
@@ -266,6 +267,7 @@ class ArticleQuerySet(models.QuerySet):
             *listing_prefetches()[1:],
             "sources",
             "corrections",
+            "documents",
         )
 
     def latest_by_authors(self, authors, *, excluding=None, per_author=3):
@@ -665,6 +667,41 @@ class Source(WritePathModel):
 
     def __str__(self):
         return self.title
+
+
+class ArticleDocument(WritePathModel):
+    """A document attached to an article, e.g. the full report as its authors laid it out."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="documents")
+    order = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=300, help_text="e.g. Full report (PDF).")
+    file = models.FileField(
+        upload_to="documents/%Y/%m/",
+        max_length=300,
+        validators=[FileExtensionValidator(["pdf"]), validate_document_file],
+        help_text="A PDF.",
+    )
+    page_count = models.PositiveIntegerField(default=0, editable=False)
+    size = models.PositiveBigIntegerField(default=0, editable=False, help_text="Bytes.")
+
+    history = content_history()
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = "document"
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.file and (self._state.adding or not self.size or self._file_replaced()):
+            self.size = self.file.size
+            self.page_count = pdf_page_count(self.file)
+        super().save(*args, **kwargs)
+
+    def _file_replaced(self):
+        stored = ArticleDocument.objects.filter(pk=self.pk).values_list("file", flat=True).first()
+        return stored != self.file.name
 
 
 class LegacyPath(WritePathModel):

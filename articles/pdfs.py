@@ -19,6 +19,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .citations import citation_html
 from .models import Article, ArticlePDF
@@ -48,17 +50,12 @@ def site_file(url):
     raise RefusedFetch(f"not fetched: {url[:200]}")
 
 
-def _fetcher():
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+class SiteFilesFetcher(URLFetcher):
+    """WeasyPrint's fetcher, confined to the site's own static and media files."""
 
-    class SiteFilesFetcher(URLFetcher):
-        """WeasyPrint's fetcher, confined to the site's own static and media files."""
-
-        def fetch(self, url, headers=None):
-            data, content_type = site_file(url)
-            return URLFetcherResponse(url, body=data, headers={"Content-Type": content_type})
-
-    return SiteFilesFetcher()
+    def fetch(self, url, headers=None):
+        data, content_type = site_file(url)
+        return URLFetcherResponse(url, body=data, headers={"Content-Type": content_type})
 
 
 def _static(name):
@@ -94,13 +91,10 @@ def render_html(article):
 
 def render_pdf(article):
     """(PDF bytes, page count) of `article` (loaded with `for_detail()`)."""
-    # Imported here: WeasyPrint loads Pango and its fonts, which web workers never need.
-    from weasyprint import HTML
-
     document = HTML(
         string=render_html(article),
         base_url=settings.SITE_URL + article.get_absolute_url(),
-        url_fetcher=_fetcher(),
+        url_fetcher=SiteFilesFetcher(),
         media_type="print",
     ).render()
     buffer = io.BytesIO()

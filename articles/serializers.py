@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from . import hooks
 from .citations import citation_formats
-from .models import Article, Author, Image, PublicCorrection, Source, Topic
+from .models import Article, ArticleDocument, Author, Image, PublicCorrection, Source, Topic
 
 
 def api_url(request, name, **kwargs):
@@ -193,6 +193,22 @@ class CitationSerializer(serializers.Serializer):
     csl = serializers.DictField(help_text="CSL-JSON item.")
 
 
+class DocumentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    size = serializers.IntegerField(help_text="Bytes.")
+
+    class Meta:
+        model = ArticleDocument
+        fields = ["title", "url", "page_count", "size"]
+
+    def get_url(self, document) -> str:
+        return (
+            settings.SITE_URL + document.file.url
+            if document.file.url.startswith("/")
+            else document.file.url
+        )
+
+
 class CreditSerializer(serializers.Serializer):
     text = serializers.CharField(help_text='As the page shows it after "Image source:".')
     url = serializers.CharField(source="link", help_text="Link of the credit, or empty.")
@@ -204,6 +220,9 @@ class CreditSerializer(serializers.Serializer):
 
 class ArticleDetailSerializer(ArticleSummarySerializer):
     body = serializers.CharField(help_text="Sanitised HTML.")
+    documents = DocumentSerializer(
+        many=True, help_text="Uploaded documents, e.g. the full report as a PDF."
+    )
     pdf_url = serializers.SerializerMethodField(
         help_text="The article as a PDF (the page as printed, with its citation and licence)."
     )
@@ -219,7 +238,8 @@ class ArticleDetailSerializer(ArticleSummarySerializer):
     class Meta(ArticleSummarySerializer.Meta):
         fields = [
             *ArticleSummarySerializer.Meta.fields,
-            "body", "body_text", "image_credit", "pdf_url", "sources", "corrections", "citation",
+            "body", "body_text", "image_credit", "pdf_url", "documents", "sources", "corrections",
+            "citation",
         ]  # fmt: skip
 
     @classmethod

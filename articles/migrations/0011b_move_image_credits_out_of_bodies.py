@@ -30,9 +30,17 @@ def move_credits_out_of_bodies(apps, schema_editor):
     Article.objects.bulk_update(changed, ["body", "image_credit", "image_credit_url"])
 
 
+def sync_roles(apps, schema_editor):
+    """The roles may now edit an article's documents (`articles.roles`)."""
+    from articles.roles import sync_roles
+
+    sync_roles(apps)
+
+
 class Migration(migrations.Migration):
     dependencies = [("articles", "0011_reader_second_edition")]
 
     operations = [
         migrations.RunPython(move_credits_out_of_bodies, migrations.RunPython.noop),
+        migrations.RunPython(sync_roles, migrations.RunPython.noop),
     ]

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from ..history import UNTRACKED_ARTICLE_FIELDS
-from ..models import Article, ArticleAuthor, ArticleTopic, Author, Source, Topic
+from ..models import Article, ArticleAuthor, ArticleDocument, ArticleTopic, Author, Source, Topic
 
 SYSTEM_USERNAME = "system"
 
@@ -57,6 +58,8 @@ class InlineKind:
         row = {"id": obj.pk}
         for name in self.fields:
             value = getattr(obj, self.model._meta.get_field(name).attname)
+            if isinstance(value, FieldFile):
+                value = value.name
             row[name] = value.isoformat() if isinstance(value, date) else value
         row["label"] = self.label_of(obj)
         return row
@@ -77,6 +80,11 @@ INLINES = [
         "sources", "Sources", Source, "article", "id",
         ("order", "title", "url", "publisher", "published_on", "accessed_on", "note"),
         ("order", "pk"), True, lambda source: source.title,
+    ),
+    InlineKind(
+        "documents", "Documents", ArticleDocument, "article", "id",
+        ("order", "title", "file", "page_count", "size"),
+        ("order", "pk"), True, lambda document: document.title,
     ),
 ]  # fmt: skip
 

@@ -54,7 +54,7 @@ def test_author_boxes_cost_the_same_queries_however_many_authors(
         for _ in range(4):
             make_article(authors=[author])
     article = make_article(authors=authors)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get(article.get_absolute_url())
     assert response.text.count('class="author-box"') == count
     assert response.text.count("<li><a href=") >= 3 * count

@@ -8,7 +8,7 @@ from django.core.files.storage import default_storage
 from pypdf import PdfReader
 
 from articles import services
-from articles.models import Article, ArticlePDF
+from articles.models import Article, ArticleDocument, ArticlePDF
 from articles.pdfs import RefusedFetch, build_pdf, site_file
 from articles.revisions import system_user
 from tests.factories import edit, make_article, make_author, make_image
@@ -114,3 +114,62 @@ def test_the_renderer_fetches_nothing_but_the_sites_own_files(url, settings):
     settings.SITE_URL = "http://127.0.0.1:8000"
     with pytest.raises(RefusedFetch):
         site_file(url)
+
+
+def pdf_upload(pages=3, name="full-report.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue(), "application/pdf")
+
+
+def attach(article, **fields):
+    def write_inlines(saved):
+        ArticleDocument(article=saved, **fields).save()
+
+    services.save_article(
+        article=Article.objects.get(pk=article.pk),
+        user=system_user(),
+        edited_version=article.version,
+        write_inlines=write_inlines,
+    )
+
+
+def test_an_uploaded_document_shows_with_title_pages_and_size(client, report, settings):
+    attach(report, title="Full report", file=pdf_upload(pages=3))
+    document = ArticleDocument.objects.get()
+    assert document.page_count == 3 and document.size == document.file.size > 0
+    page = client.get(report.get_absolute_url()).text
+    assert f'<a href="{document.file.url}" type="application/pdf">Full report</a>' in page
+    assert "(PDF, 3 pages," in page
+    [listed] = client.get(f"/api/v1/articles/{report.slug}/").json()["documents"]
+    assert listed == {
+        "title": "Full report",
+        "url": settings.SITE_URL + document.file.url,
+        "page_count": 3,
+        "size": document.size,
+    }
+    # A revision of the article holds it, like its other rows.
+    latest = Article.history.filter(id=report.pk).latest("history_id")
+    assert [row["title"] for row in latest.inline_state["documents"]] == ["Full report"]
+    assert latest.inline_state["documents"][0]["file"] == document.file.name
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"GIF89a not a pdf", "not a PDF"), (b"%PDF-1.7 broken", "cannot be read")],
+)
+def test_only_readable_pdfs_are_accepted(report, content, message):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    document = ArticleDocument(
+        article=report, title="Bad", file=SimpleUploadedFile("bad.pdf", content)
+    )
+    with pytest.raises(ValidationError, match=message):
+        document.full_clean()
