@@ -48,6 +48,11 @@ class SearchForm(forms.Form):
 
     def full_clean(self):
         super().full_clean()
+        unreadable_dates = [n for n in ("published_from", "published_to") if n in self.errors]
+        if unreadable_dates:  # a date field cannot hold what is not a date: shown empty
+            self.data = self.data.copy()
+            for name in unreadable_dates:
+                self.data.pop(name, None)
         for name in self.errors:
             if name in self.fields:  # the message under the field describes it
                 self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}-error"

@@ -269,9 +269,7 @@ STORAGES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Uploads: images are validated in articles.images; these cap what reaches Python at all.
-DOCUMENT_MAX_UPLOAD_BYTES = int(
-    os.environ.get("DOCUMENT_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024))
-)
+DOCUMENT_MAX_UPLOAD_BYTES = int(os.environ.get("DOCUMENT_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
 IMAGE_MAX_UPLOAD_BYTES = int(os.environ.get("IMAGE_MAX_UPLOAD_BYTES", str(15 * 1024 * 1024)))
 IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", str(40_000_000)))
 IMAGE_RENDITION_WIDTHS = [320, 640, 960, 1280, 1920]

@@ -135,6 +135,13 @@ def test_the_api_refuses_a_too_long_search(client):
     response = client.get("/api/v1/articles/?search=" + "a" * 201)
     assert response.status_code == 400
     assert response.json()["invalid_params"][0]["name"] == "search"
+    schema = client.get("/api/v1/schema/?format=json").json()
+    [search] = [
+        p
+        for p in schema["paths"]["/api/v1/articles/"]["get"]["parameters"]
+        if p["name"] == "search"
+    ]
+    assert search["schema"]["maxLength"] == 200  # the contract says so
 
 
 def test_dates_are_whole_days(client):
