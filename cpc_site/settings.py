@@ -314,6 +314,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    # WeasyPrint warns about every screen-only CSS rule of the page it prints (article PDFs).
+    "loggers": {"weasyprint": {"level": "ERROR"}},
 }
 RELATED_BLOCK_SIZE = int(os.environ.get("RELATED_BLOCK_SIZE", "3"))
 
