@@ -3,7 +3,7 @@ PY := $(VENV)/bin/python
 # Development defaults: `make run` and `make test` need no configuration.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: install run test lint format bench browser
+.PHONY: install run test lint format bench browser pdf-libs
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-run: install
+run: install pdf-libs
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --with-demo-editor
 	@echo
@@ -37,7 +37,11 @@ format: install
 browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-test: install browser
+# Article PDFs: WeasyPrint needs Pango; install it when missing (root on CI machines).
+pdf-libs:
+	@ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null)
+
+test: install browser pdf-libs
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run

@@ -17,6 +17,7 @@ from .admin_workflow import ArticleWorkflowAdminMixin, WorkflowFormMixin
 from .models import (
     Article,
     ArticleAuthor,
+    ArticleDocument,
     ArticleTopic,
     Author,
     Image,
@@ -299,12 +300,22 @@ class SourceInline(admin.StackedInline):
     extra = 0
 
 
+class DocumentInline(admin.TabularInline):
+    """Uploaded documents, e.g. the full report as a PDF (page count and size are read)."""
+
+    model = ArticleDocument
+    fields = ["title", "file", "order", "page_count", "size"]
+    readonly_fields = ["page_count", "size"]
+    extra = 0
+
+
 class ArticleAdminForm(RevisionFormMixin, WorkflowFormMixin, forms.ModelForm):
     class Meta:
         model = Article
         fields = [
             "title", "slug", "dek", "summary", "body", "article_type", "hero_image",
-            "published_at", "featured", "licence", "canonical_url", "seo_title", "seo_description",
+            "image_credit", "image_credit_url", "image_licence", "published_at", "featured",
+            "licence", "canonical_url", "seo_title", "seo_description",
             "social_image", "related_block_size", "related_curated_only",
         ]  # fmt: skip
         widgets = {
@@ -379,15 +390,12 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, ArticleRevisionAdminMixin, SimpleH
     autocomplete_fields = ["hero_image", "social_image"]
     readonly_fields = ["hero_preview", "reading_time", "updated_at", "preview_link", "seo_preview"]
     # Other apps add theirs (the related app: curated links) by subclassing this admin.
-    inlines = [ArticleAuthorInline, ArticleTopicInline, SourceInline]
+    inlines = [ArticleAuthorInline, ArticleTopicInline, SourceInline, DocumentInline]
     actions = ["submit_for_review", "publish", "unpublish", "archive"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "dek", "summary", "body", "article_type"]}),
-        ("Hero image", {"fields": ["hero_image", "hero_preview"]}),
-        (
-            "Publication",
-            {"fields": ["published_at", "featured", "preview_link", "reading_time", "updated_at"]},
-        ),
+            "image_credit", "image_credit_url", "image_licence", "published_at", "featured",
+            "licence", "canonical_url", "seo_title", "seo_description",
         (
             "Search engines and social media",
             {

@@ -15,7 +15,7 @@ from cpc_site.api_errors import InvalidParameters
 
 from . import changes
 from .models import Article, Author, Topic
-from .search import search_articles
+from .search import MAX_QUERY_LENGTH, search_articles
 
 ORDERINGS = {
     "-published_at": ("-published_at", "-pk"),
@@ -106,9 +106,11 @@ class ArticleFilter(django_filters.FilterSet):
     )
     search = django_filters.CharFilter(
         method="filter_search",
+        max_length=MAX_QUERY_LENGTH,
         label=(
             'Full-text search (`websearch` syntax: "a phrase", or, -word); '
-            "the 200 most relevant matches, best first."
+            "the 200 most relevant matches, best first (at most 200 characters). Combine it "
+            "with the other filters, and with `ordering=-published_at` for newest first."
         ),
     )
     ordering = django_filters.ChoiceFilter(

@@ -297,15 +297,12 @@ def ris(data):
 
 
 def csl_json(data):
-    item = {
-        "id": data.slug,
-        "type": CSL_TYPES.get(data.article_type.lower(), "webpage"),
-        "title": data.title,
-        "container-title": data.site,
-        "publisher": data.site,
-        "genre": data.article_type,
-        "URL": data.url,
-    }
+    # The site is the container of a web page and the publisher of a report, never both
+    # (styles print each: "Review, Review"); the type of article is no genre ("[Analysis]").
+    csl_type = CSL_TYPES.get(data.article_type.lower(), "webpage")
+    item = {"id": data.slug, "type": csl_type, "title": data.title}
+    item["publisher" if csl_type == "report" else "container-title"] = data.site
+    item["URL"] = data.url
     if data.authors:
         item["author"] = [name.csl() for name in data.authors]
     if data.date:

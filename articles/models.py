@@ -6,12 +6,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import RowNumber
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import Truncator, slugify
 from django_prose_editor.fields import ProseEditorField
 
+from .credits import Credit, first_real_paragraph, licence_url, web_link
+from .documents import pdf_page_count, validate_document_file
 from .history import article_history, content_history
 from .images import CleanImageFile, clean_upload, rendition_url, validate_image_file
 from .sanitize import html_to_text, sanitize_html
@@ -199,7 +202,11 @@ class Image(WritePathModel):
     @property
     def credit_link(self):
         """The credit URL when it is a web address (imports skip form validation)."""
-        return self.credit_url if self.credit_url.startswith(("https://", "http://")) else ""
+        return web_link(self.credit_url)
+
+    @property
+    def credit_data(self):
+        return Credit(self.credit, self.credit_url, self.licence)
 
     def srcset(self, image_format="webp"):
         return ", ".join(
@@ -292,6 +299,12 @@ class Author(WritePathModel):
         lines = (line.strip() for line in self.links.splitlines())
         return [line for line in lines if line and is_safe_link(line)]
 
+    @property
+    def short_bio(self):
+        """The first paragraph of the bio, at most 60 words (the box under articles)."""
+        first = self.bio.strip().split("\n\n")[0]
+        return Truncator(" ".join(first.split())).words(60)
+
 
 class Topic(WritePathModel):
     class Kind(models.TextChoices):
@@ -333,10 +346,12 @@ class Topic(WritePathModel):
         return reverse("articles:topic-detail", kwargs={"slug": self.slug})
 
 
-def byline_prefetch():
-    """The authors of each article, in byline order (`Article.ordered_authors`)."""
+def byline_prefetch(*, with_photos=False):
+    """The authors of each article, in byline order (`Article.ordered_authors`); the article
+    page's author boxes also show their photos."""
+    related = ("author", "author__photo") if with_photos else ("author",)
     return models.Prefetch(
-        "article_authors", queryset=ArticleAuthor.objects.select_related("author")
+        "article_authors", queryset=ArticleAuthor.objects.select_related(*related)
     )
 
 
@@ -362,7 +377,40 @@ class ArticleQuerySet(models.QuerySet):
         return self.select_related("hero_image").prefetch_related(*listing_prefetches())
 
     def for_detail(self):
-        return self.for_listing().prefetch_related("sources", "corrections")
+        """The article page and the API detail: the listing's rows, the authors' photos (the
+        author boxes), sources and corrections."""
+        return self.select_related("hero_image").prefetch_related(
+            byline_prefetch(with_photos=True),
+            *listing_prefetches()[1:],
+            "sources",
+            "corrections",
+            "documents",
+        )
+
+    def latest_by_authors(self, authors, *, excluding=None, per_author=3):
+        """{author id: their `per_author` newest articles of this queryset}, in one query
+        ("More from <author>")."""
+        links = (
+            ArticleAuthor.objects.filter(author__in=authors, article__in=self)
+            .exclude(article=excluding)
+            .select_related("article")
+            .annotate(
+                newest=models.Window(
+                    RowNumber(),
+                    partition_by=[models.F("author_id")],
+                    order_by=[
+                        models.F("article__published_at").desc(),
+                        models.F("article_id").desc(),
+                    ],
+                )
+            )
+            .filter(newest__lte=per_author)
+            .order_by("author_id", "newest")
+        )
+        found = {}
+        for link in links:
+            found.setdefault(link.author_id, []).append(link.article)
+        return found
 
     def originals(self):
         """Articles themselves, without the working copies of live articles."""
@@ -411,6 +459,17 @@ class Article(WritePathModel):
     article_type = models.CharField(max_length=20, choices=Type, default=Type.ANALYSIS)
     hero_image = models.ForeignKey(
         Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="hero_of"
+    )
+    image_credit = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Credit of the article's picture when the hero image has none or there is no "
+        'image file (yet): shown as "Image source: …", e.g. "president.az (2019)". Never put '
+        "it in the body.",
+    )
+    image_credit_url = models.URLField(blank=True, help_text="Link for that credit, if any.")
+    image_licence = models.CharField(
+        max_length=100, blank=True, help_text="Licence of the picture, e.g. CC BY 4.0."
     )
     authors = models.ManyToManyField(Author, through="ArticleAuthor", related_name="articles")
     topics = models.ManyToManyField(Topic, through="ArticleTopic", related_name="articles")
@@ -629,6 +688,24 @@ class Article(WritePathModel):
     def republication_licence(self):
         return self.licence or settings.DEFAULT_REPUBLICATION_LICENCE
 
+    def author_boxes(self):
+        """(author, their three newest other live articles) for each author, in byline order."""
+        authors = self.ordered_authors
+        latest = Article.objects.published().latest_by_authors(authors, excluding=self)
+        return [(author, latest.get(author.pk, [])) for author in authors]
+
+    @property
+    def pdf_key(self):
+        """What a PDF of this article depends on: any change readers see moves it."""
+        return f"{self.version}:{self.public_modified_at.isoformat()}"
+
+    def get_pdf_url(self):
+        return reverse("articles:article-pdf", kwargs={"slug": self.slug})
+
+    @property
+    def republication_licence_url(self):
+        return licence_url(self.republication_licence)
+
     @cached_property
     def ordered_authors(self):
         """Authors in byline order (uses the listing prefetch)."""
@@ -643,11 +720,19 @@ class Article(WritePathModel):
         return html_to_text(self.body)
 
     @property
+    def image_credit_data(self):
+        """The credit of the picture: the hero image's, else the article's own."""
+        if self.hero_image_id and self.hero_image.credit:
+            return self.hero_image.credit_data
+        return Credit(self.image_credit, self.image_credit_url, self.image_licence)
+
+    @property
     def excerpt(self):
-        """The summary, or else the first sentence of the body."""
+        """The summary, or else the first sentence of the first real paragraph (never an
+        image credit line)."""
         if self.summary:
             return self.summary
-        text = self.body_text
+        text = first_real_paragraph(self.body)
         first = text.split(". ")[0].strip()
         if first and not first.endswith("."):
             first += "."
@@ -708,6 +793,41 @@ class Source(WritePathModel):
         return self.title
 
 
+class ArticleDocument(WritePathModel):
+    """A document attached to an article, e.g. the full report as its authors laid it out."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="documents")
+    order = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=300, help_text="e.g. Full report (PDF).")
+    file = models.FileField(
+        upload_to="documents/%Y/%m/",
+        max_length=300,
+        validators=[FileExtensionValidator(["pdf"]), validate_document_file],
+        help_text="A PDF.",
+    )
+    page_count = models.PositiveIntegerField(default=0, editable=False)
+    size = models.PositiveBigIntegerField(default=0, editable=False, help_text="Bytes.")
+
+    history = content_history()
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = "document"
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.file and (self._state.adding or not self.size or self._file_replaced()):
+            self.size = self.file.size
+            self.page_count = pdf_page_count(self.file)
+        super().save(*args, **kwargs)
+
+    def _file_replaced(self):
+        stored = ArticleDocument.objects.filter(pk=self.pk).values_list("file", flat=True).first()
+        return stored != self.file.name
+
+
 class LegacyPath(WritePathModel):
     """An old address of an article (a previous slug, an imported permalink): redirects 301."""
 
@@ -766,6 +886,26 @@ class PublicCorrection(WritePathModel):
 
     def __str__(self):
         return f"{self.article}: {self.note[:60]}"
+
+
+class ArticlePDF(models.Model):
+    """The PDF of an article as readers see it (the page with its print stylesheet), built by a
+    job after each change readers see; derived data, not content (no revision)."""
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="pdf")
+    file = models.FileField(upload_to="pdfs/", max_length=300)
+    built_for = models.CharField(
+        max_length=100, help_text="What readers saw when it was built (`Article.pdf_key`)."
+    )
+    built_at = models.DateTimeField(default=timezone.now)
+    size = models.PositiveIntegerField(default=0, help_text="Bytes.")
+    page_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "article PDF"
+
+    def __str__(self):
+        return f"PDF of {self.article_id}"
 
 
 class ContentChange(models.Model):

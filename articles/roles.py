@@ -11,6 +11,7 @@ INLINE_EDITING = [
     *crud("articleauthor"),
     *crud("articletopic"),
     *crud("source"),
+    *crud("articledocument"),
     *crud("relatedlink", app="related"),
     *crud("hiddensuggestion", app="related", actions=("add", "delete", "view")),
 ]
@@ -30,6 +31,7 @@ EDITOR = [
     *crud("topic", actions=("add", "change", "view")),
     "articles.change_image",
     *crud("publiccorrection", actions=("add", "change", "view")),
+    "newsletter.view_subscriber",  # see the sign-ups and export them as CSV
 ]
 
 PUBLISHER = [
@@ -62,7 +64,9 @@ def sync_roles(apps):
             app_label, codename = dotted.split(".")
             if app_label not in migrated:
                 continue  # a library not migrated yet: a later migration syncs again
-            permissions.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            # A permission of a model a later migration adds is granted when that migration
+            # syncs the roles again.
+            permissions.extend(
+                Permission.objects.filter(content_type__app_label=app_label, codename=codename)
             )
         group.permissions.set(permissions)

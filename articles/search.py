@@ -35,7 +35,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import Col
-from django.db.models.functions import Cast, Coalesce, Concat, Left, NullIf, Replace
+from django.db.models.functions import Cast, Concat, Left, Replace
 from django.utils.html import escape
 
 from .models import Article, ArticleAuthor
@@ -188,9 +188,8 @@ def _search_postgresql(queryset, query):
         .order_by("-search_rank", "-published_at", "-pk")
         .values_list("pk", flat=True)[:MAX_RESULTS]
     )
+    # The card shows the dek already: the snippet is drawn from the summary and the body.
     document = Concat(
-        _escape_sql(F("dek")),
-        Value(" · "),
         _escape_sql(F("summary")),
         Value(" · "),
         # Only the start of the body: stripping the tags of a whole long body costs more
@@ -255,9 +254,7 @@ def _search_fallback(queryset, query):
             default=Value(1),
             output_field=IntegerField(),
         )
-    snippet = _escape_sql(
-        Coalesce(NullIf(F("summary"), Value("")), F("dek"), output_field=TextField())
-    )
+    snippet = _escape_sql(F("summary"))  # never the dek: the card shows it already
     for term in terms:
         if term in ENTITY_NAMES:
             continue

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from . import hooks
 from .citations import citation_formats
-from .models import Article, Author, Image, PublicCorrection, Source, Topic
+from .models import Article, ArticleDocument, Author, Image, PublicCorrection, Source, Topic
 
 
 def api_url(request, name, **kwargs):
@@ -193,8 +193,43 @@ class CitationSerializer(serializers.Serializer):
     csl = serializers.DictField(help_text="CSL-JSON item.")
 
 
+class DocumentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    size = serializers.IntegerField(help_text="Bytes.")
+
+    class Meta:
+        model = ArticleDocument
+        fields = ["title", "url", "page_count", "size"]
+
+    def get_url(self, document) -> str:
+        return (
+            settings.SITE_URL + document.file.url
+            if document.file.url.startswith("/")
+            else document.file.url
+        )
+
+
+class CreditSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text='As the page shows it after "Image source:".')
+    url = serializers.CharField(source="link", help_text="Link of the credit, or empty.")
+    licence = serializers.CharField()
+    licence_url = serializers.CharField(
+        allow_null=True, help_text="The licence's deed (Creative Commons names), else null."
+    )
+
+
 class ArticleDetailSerializer(ArticleSummarySerializer):
     body = serializers.CharField(help_text="Sanitised HTML.")
+    documents = DocumentSerializer(
+        many=True, help_text="Uploaded documents, e.g. the full report as a PDF."
+    )
+    pdf_url = serializers.SerializerMethodField(
+        help_text="The article as a PDF (the page as printed, with its citation and licence)."
+    )
+    image_credit = serializers.SerializerMethodField(
+        help_text="The credit of the article's picture (the hero image's, or the article's own "
+        "when there is no image file); null without one. Never part of the body."
+    )
     body_text = serializers.CharField(help_text="The body as plain text.")
     sources = SourceSerializer(many=True)
     corrections = CorrectionSerializer(many=True, help_text="Public corrections, oldest first.")
@@ -203,7 +238,8 @@ class ArticleDetailSerializer(ArticleSummarySerializer):
     class Meta(ArticleSummarySerializer.Meta):
         fields = [
             *ArticleSummarySerializer.Meta.fields,
-            "body", "body_text", "sources", "corrections", "citation",
+            "body", "body_text", "image_credit", "pdf_url", "documents", "sources", "corrections",
+            "citation",
         ]  # fmt: skip
 
     @classmethod
@@ -218,6 +254,14 @@ class ArticleDetailSerializer(ArticleSummarySerializer):
         declared = super().get_fields()
         added = {name: factory() for name, factory in hooks.detail_fields.items()}
         return {name: declared.get(name) or added[name] for name in self.field_names()}
+
+    def get_pdf_url(self, article) -> str:
+        return settings.SITE_URL + article.get_pdf_url()
+
+    @extend_schema_field(CreditSerializer(allow_null=True))
+    def get_image_credit(self, article):
+        credit = article.image_credit_data
+        return CreditSerializer(credit).data if credit else None
 
     def get_citation(self, article) -> CitationSerializer:
         return citation_formats(article)

@@ -116,9 +116,30 @@ class PageSitemap(SiteUrlSitemap):
         return reverse(name)
 
 
+class ArticlePDFSitemap(SiteUrlSitemap):
+    """Every live article's PDF (built in the background; served on demand otherwise)."""
+
+    changefreq = "monthly"
+    priority = 0.3
+
+    def items(self):
+        return (
+            Article.objects.published()
+            .only("slug", "updated_at", "published_at")
+            .order_by("-published_at", "-pk")
+        )
+
+    def location(self, article):
+        return article.get_pdf_url()
+
+    def lastmod(self, article):
+        return max(article.updated_at, article.published_at)
+
+
 SITEMAPS = {
     "pages": PageSitemap,
     "articles": ArticleSitemap,
+    "pdfs": ArticlePDFSitemap,
     "authors": AuthorSitemap,
     "topics": TopicSitemap,
 }

@@ -21,11 +21,13 @@ from django_tasks import task
 
 from . import changes, hooks, images, services
 from .models import Article, Author, ContentChange, Image, Topic
+from .pdfs import refresh_pdfs
 from .revisions import system_user
 from .search import refresh_search_vectors
 
 logger = logging.getLogger(__name__)
 BATCH = 500
+PDF_BATCH = 50  # a PDF takes a few hundred milliseconds: jobs of bounded length
 Subject = ContentChange.Subject
 SHOWING = {
     Subject.AUTHOR: services.articles_showing_author,
@@ -132,6 +134,15 @@ def enqueue_follow_up_work(summary):
         since = max(event.recorded_at for event in summary.events)
         known = sorted(summary.showing_deleted)
         log_dependents.enqueue(sorted(summary.propagate), since.isoformat(), known)
+    pdf_ids = summary.public | summary.deleted
+    for start in range(0, len(pdf_ids), PDF_BATCH):
+        build_article_pdfs.enqueue(sorted(pdf_ids)[start : start + PDF_BATCH])
+
+
+@task()
+def build_article_pdfs(article_ids: list[int]) -> int:
+    """PDFs of articles whose public page changed (stale ones are rebuilt, removed ones go)."""
+    return refresh_pdfs(article_ids)
 
 
 @task()

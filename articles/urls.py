@@ -15,6 +15,11 @@ urlpatterns = [
         views.ArticleCitationView.as_view(),
         name="article-citation",
     ),
+    re_path(
+        r"^articles/(?P<slug>[-a-zA-Z0-9_]+)\.pdf$",
+        views.ArticlePDFView.as_view(),
+        name="article-pdf",
+    ),
     path("preview/<int:pk>/", views.ArticlePreviewView.as_view(), name="article-preview"),
     path("authors/", views.AuthorListView.as_view(), name="author-list"),
     path("authors/<slug:slug>/", views.AuthorDetailView.as_view(), name="author-detail"),
@@ -46,4 +51,5 @@ urlpatterns = [
         name="sitemap-section",
     ),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

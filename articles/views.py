@@ -1,8 +1,11 @@
+import functools
+
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.db.models import Count, prefetch_related_objects
-from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import FileResponse, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template import loader
 from django.urls import reverse
@@ -10,27 +13,35 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from cpc_site.caching import cached_count, get_fragment, load_fragments
 
-from . import search
+from . import pdfs, search
 from .citations import citation_formats, citation_html
+from .forms import SearchForm
 from .models import Article, Author, Topic, byline_prefetch
 from .policy import policy
 
 LIST_PAGE_SIZE = 12
 SEARCH_PAGE_SIZE = 20
 INDEX_PAGE_SIZE = 60
+FAVICON_MAX_AGE = 7 * 24 * 3600
+TOPIC_KIND_HEADINGS = {
+    Topic.Kind.TOPIC: "Topics",
+    Topic.Kind.REGION: "Regions",
+    Topic.Kind.SERIES: "Series",
+}
 
 
 class PublishedArticlesMixin:
     """Pages show published articles only, with everything their cards need loaded."""
 
-    # The cached parts of includes/article_card.html, fetched for the whole page at once.
-    card_fragments = ("card-image", "card-byline")
+    # How wide a card's picture shows (the `sizes` of its srcset): three columns of cards.
+    card_sizes = "(min-width: 68rem) 21rem, (min-width: 38rem) 50vw, 100vw"
+    card_layout = "grid"
 
     def published_articles(self):
         # A card's picture and byline are cached fragments: their rows load (below) only
@@ -43,20 +54,38 @@ class PublishedArticlesMixin:
         return paginator
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+        context = super().get_context_data(card_sizes=self.card_sizes, **kwargs)
         articles = list(context["object_list"])
+        for position, article in enumerate(articles):
+            # The first picture is the largest thing on screen: loaded at once, not lazily.
+            article.card_image_eager = position == 0
+            article.card_image_variant = (
+                f"{self.card_layout}-{'eager' if position == 0 else 'lazy'}"
+            )
         load_fragments(
             self.request,
-            [(name, [a.pk], a.modified_at) for a in articles for name in self.card_fragments],
+            [("card-image", self._card_image_keys(a), a.modified_at) for a in articles]
+            + [("card-byline", [a.pk], a.modified_at) for a in articles],
         )
-        pictures = [a for a in articles if a.hero_image_id and self._missing("card-image", a)]
+        pictures = [
+            a
+            for a in articles
+            if a.hero_image_id
+            and get_fragment(self.request, "card-image", self._card_image_keys(a), a.modified_at)
+            is None
+        ]
         prefetch_related_objects(pictures, "hero_image")
-        bylines = [a for a in articles if self._missing("card-byline", a)]
+        bylines = [
+            a
+            for a in articles
+            if get_fragment(self.request, "card-byline", [a.pk], a.modified_at) is None
+        ]
         prefetch_related_objects(bylines, byline_prefetch())
         return context
 
-    def _missing(self, fragment, article):
-        return get_fragment(self.request, fragment, [article.pk], article.modified_at) is None
+    @staticmethod
+    def _card_image_keys(article):
+        return [article.pk, article.card_image_variant]
 
 
 class HomeView(PublishedArticlesMixin, ListView):
@@ -103,8 +132,11 @@ class ArticleListView(PublishedArticlesMixin, ListView):
 class ArticleDetailView(DetailView):
     template_name = "articles/article_detail.html"
     context_object_name = "article"
-    # Cached parts of the page ({% cachedfragment %}, cpc_site.caching).
-    fragments = ("article-head", "article-content")
+    # Cached parts of the page ({% cachedfragment %}, cpc_site.caching): those that show only
+    # this article (keyed by its change stamp), and the author boxes, whose "More from"
+    # lists show other articles (under the content generation).
+    fragments = ("article-head", "article-content", "article-related")
+    other_fragments = ("article-authors",)
 
     def get_queryset(self):
         return Article.objects.published().for_detail()
@@ -115,6 +147,7 @@ class ArticleDetailView(DetailView):
             Article.objects.published().select_related("hero_image", "social_image")
         )
         keys = [(name, [article.pk], article.modified_at) for name in self.fragments]
+        keys += [(name, [article.pk]) for name in self.other_fragments]
         if not load_fragments(self.request, keys):
             prefetch_related_objects([article], *self.get_queryset()._prefetch_related_lookups)
         return article
@@ -123,6 +156,7 @@ class ArticleDetailView(DetailView):
         article = self.object
         return super().get_context_data(
             citations=SimpleLazyObject(lambda: citation_html(article)),
+            author_boxes=SimpleLazyObject(article.author_boxes),
             citation_downloads=[
                 (label, reverse("articles:article-citation", args=[article.slug, fmt]))
                 for fmt, label in (("bib", "BibTeX"), ("ris", "RIS"), ("json", "CSL-JSON"))
@@ -218,7 +252,7 @@ class TopicListView(ListView):
         context = super().get_context_data(**kwargs)
         groups = {}
         for topic in context["topics"]:
-            groups.setdefault(topic.get_kind_display(), []).append(topic)
+            groups.setdefault(TOPIC_KIND_HEADINGS[topic.kind], []).append(topic)
         context["topic_groups"] = groups
         return context
 
@@ -242,15 +276,44 @@ class SearchView(PublishedArticlesMixin, ListView):
     template_name = "articles/search.html"
     context_object_name = "articles"
     paginate_by = SEARCH_PAGE_SIZE
+    # Results are one column as wide as the text (--measure).
+    card_sizes = "(min-width: 44rem) 42rem, 100vw"
+    card_layout = "column"
 
     def get_queryset(self):
-        self.query = search.clean_query(self.request.GET.get("q", ""))
+        self.form = SearchForm(
+            self.request.GET or None,
+            topics=SearchForm.topic_choices(),
+            authors=SearchForm.author_choices(),
+        )
+        self.form.is_valid()  # a filter that does not validate is ignored, its message shown
+        self.query = self.form.value("q") or ""
+        articles = self.form.filter(self.published_articles())
         # A result card shows no body: leave the longest column in the database.
-        return search.search_articles(self.published_articles(), self.query).defer("body")
+        results = search.search_articles(articles, self.query).defer("body")
+        if self.form.newest_first:
+            results = results.order_by("-published_at", "-pk")
+        return results
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            query=self.query, results_limit=search.MAX_RESULTS, **kwargs
+            form=self.form, query=self.query, results_limit=search.MAX_RESULTS, **kwargs
+        )
+
+
+class ArticlePDFView(DetailView):
+    """The article as a PDF: the stored one when current, else built now (a job normally has)."""
+
+    def get_queryset(self):
+        return Article.objects.published().for_detail()
+
+    def render_to_response(self, context):
+        article = self.object
+        pdf = pdfs.current_pdf(article) or pdfs.build_pdf(article)
+        return FileResponse(
+            default_storage.open(pdf.file.name, "rb"),
+            content_type="application/pdf",
+            filename=f"{article.slug}.pdf",
         )
 
 
@@ -280,6 +343,18 @@ class ArticleCitationView(DetailView):
         filename = f"{self.object.slug}.{self.kwargs['fmt']}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+@require_GET
+@cache_control(max_age=FAVICON_MAX_AGE, public=True)
+def favicon(request):
+    """/favicon.ico, which browsers ask for whatever the page says."""
+    return HttpResponse(_favicon_bytes(), content_type="image/x-icon")
+
+
+@functools.cache
+def _favicon_bytes():
+    return (settings.BASE_DIR / "static" / "favicon.ico").read_bytes()
 
 
 @require_GET

@@ -11,6 +11,8 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from articles.search import MAX_QUERY_LENGTH
+
 logger = logging.getLogger("cpc_site.api")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -198,6 +200,8 @@ def postprocess_schema(result, generator, request, public):
                 schema = parameter.get("schema", {})
                 if parameter.get("in") == "query" and schema.get("type") == "string":
                     schema.setdefault("minLength", 1)  # an empty parameter is a 400
+                if parameter.get("name") == "search":
+                    schema.setdefault("maxLength", MAX_QUERY_LENGTH)  # a longer one is a 400
                 if parameter.get("name") == "ordering" and "enum" in schema:
                     schema["x-enum-varnames"] = _enum_varnames(schema["enum"])
     schemas = result.get("components", {}).get("schemas", {})

@@ -43,6 +43,18 @@ if not DEBUG and not ALLOWED_HOSTS:
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Caspian Policy Review")
 DEFAULT_REPUBLICATION_LICENCE = os.environ.get("DEFAULT_REPUBLICATION_LICENCE", "CC BY-ND 4.0")
+# Newsletter sign-up (newsletter/): double opt-in links and rate limits.
+NEWSLETTER_CONFIRM_DAYS = int(os.environ.get("NEWSLETTER_CONFIRM_DAYS", "7"))
+NEWSLETTER_SIGNUPS_PER_HOUR_PER_ADDRESS = int(
+    os.environ.get("NEWSLETTER_SIGNUPS_PER_HOUR_PER_ADDRESS", "5")
+)
+NEWSLETTER_SIGNUPS_PER_HOUR_PER_EMAIL = int(
+    os.environ.get("NEWSLETTER_SIGNUPS_PER_HOUR_PER_EMAIL", "3")
+)
+# The publisher's logo in structured data (an absolute URL or a static path), with its size.
+PUBLISHER_LOGO = os.environ.get("PUBLISHER_LOGO", "img/publisher-logo.png")
+PUBLISHER_LOGO_WIDTH = int(os.environ.get("PUBLISHER_LOGO_WIDTH", "512"))
+PUBLISHER_LOGO_HEIGHT = int(os.environ.get("PUBLISHER_LOGO_HEIGHT", "512"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -73,6 +85,7 @@ INSTALLED_APPS = [
     "cpc_site.apps.SiteConfig",
     "partners",
     "webhooks",
+    "newsletter",
 ]
 
 MIDDLEWARE = [
@@ -284,6 +297,7 @@ STORAGES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Uploads: images are validated in articles.images; these cap what reaches Python at all.
+DOCUMENT_MAX_UPLOAD_BYTES = int(os.environ.get("DOCUMENT_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
 IMAGE_MAX_UPLOAD_BYTES = int(os.environ.get("IMAGE_MAX_UPLOAD_BYTES", str(15 * 1024 * 1024)))
 IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", str(40_000_000)))
 IMAGE_RENDITION_WIDTHS = [320, 640, 960, 1280, 1920]
@@ -352,6 +366,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    # WeasyPrint warns about every screen-only CSS rule of the page it prints (article PDFs).
+    "loggers": {"weasyprint": {"level": "ERROR"}},
 }
 RELATED_BLOCK_SIZE = int(os.environ.get("RELATED_BLOCK_SIZE", "3"))
 

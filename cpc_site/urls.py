@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/two-factor/", admin.site.admin_view(two_factor.enrol), name="two-factor"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("cpc_site.api_urls")),
+    path("newsletter/", include("newsletter.urls")),
     path("", include("articles.urls")),
 ]
 

@@ -18,11 +18,11 @@ nothing and an edited page updates the article. Related articles become curated 
 article of that title exists, or pending links that turn into curated links when it is imported
 later, so the order of imports does not matter.
 
-The "Image source" credit belongs to the hero image. When --media-dir holds an image named
+The "Image source" credit is data, never body text. When --media-dir holds an image named
 after the text file (`page.txt` → `page.jpg|jpeg|png|webp|gif`), it becomes the hero image with
-that credit. Without a file there is no image to credit, and no placeholder is made: the
-credit line is kept as the first line of the body ("Image source: …"), so the page still shows
-it and an editor can move it to an image later.
+that credit. Without a file no placeholder image is made: the credit is kept on the article
+(`Article.image_credit`), so the page still shows "Image source: …" and an editor can add the
+image later.
 """
 
 import html
@@ -34,10 +34,10 @@ from anyascii import anyascii
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ..credits import CREDIT_LINE
 from .base import ArticleItem, AuthorItem, ImageItem, ItemError, RelatedRef, clean_title
 
 AUTHOR_LINE = re.compile(r"^authors?\s*:\s*(.+)$", re.I)
-CREDIT_LINE = re.compile(r"^image\s+(?:source|credit)\s*:\s*(.+)$", re.I)
 DATE_LINE = re.compile(r"^(?:date|published)\s*:\s*(.+)$", re.I)
 RELATED_HEADING = re.compile(r"^related\s+articles\s*:?$", re.I)
 NAME_SEPARATORS = re.compile(r"\s*(?:,|;|&|\band\b)\s*", re.I)
@@ -126,8 +126,6 @@ def read_page_text(path, *, media_dir=None):
             media_dir=Path(media_dir),
             label=image_file.name,
         )
-    elif credit:
-        body = f"<p>Image source: {html.escape(credit, quote=False)}</p>" + body
     item = ArticleItem(
         key=article_key(title),
         position=position,
@@ -136,6 +134,8 @@ def read_page_text(path, *, media_dir=None):
             "status": "published",
             "published_at": published_at or timezone.now(),
             "body": body,
+            # Without an image file the credit stays with the article (never in the body).
+            "image_credit": "" if image_file is not None else credit[:200],
         },
         authors=[AuthorItem(key=author_key(name), name=name) for name in authors],
         hero_key=hero_key,

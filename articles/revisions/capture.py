@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from ..history import UNTRACKED_ARTICLE_FIELDS
-from ..models import Article, ArticleAuthor, ArticleTopic, Author, Source, Topic
+from ..models import Article, ArticleAuthor, ArticleDocument, ArticleTopic, Author, Source, Topic
 
 SYSTEM_USERNAME = "system"
 
@@ -19,7 +20,7 @@ SYSTEM_USERNAME = "system"
 # fields such as updated_at, version and reading_time are provenance, not content).
 CONTENT_FIELDS = [
     "title", "slug", "dek", "summary", "body", "article_type", "hero_image",
-    "status", "published_at", "licence", "canonical_url", "seo_title", "seo_description",
+    "image_credit", "image_credit_url", "image_licence", "status", "published_at", "licence", "canonical_url", "seo_title", "seo_description",
     "social_image", "related_block_size", "related_curated_only",
 ]  # fmt: skip
 WORKFLOW_FIELDS = {"status", "published_at"}
@@ -57,6 +58,8 @@ class InlineKind:
         row = {"id": obj.pk}
         for name in self.fields:
             value = getattr(obj, self.model._meta.get_field(name).attname)
+            if isinstance(value, FieldFile):
+                value = value.name
             row[name] = value.isoformat() if isinstance(value, date) else value
         row["label"] = self.label_of(obj)
         return row
@@ -77,6 +80,11 @@ INLINES = [
         "sources", "Sources", Source, "article", "id",
         ("order", "title", "url", "publisher", "published_on", "accessed_on", "note"),
         ("order", "pk"), True, lambda source: source.title,
+    ),
+    InlineKind(
+        "documents", "Documents", ArticleDocument, "article", "id",
+        ("order", "title", "file", "page_count", "size"),
+        ("order", "pk"), True, lambda document: document.title,
     ),
 ]  # fmt: skip
 

@@ -1,13 +1,17 @@
 """Page furniture for articles: absolute URLs, structured data, social tags."""
 
 import json
+from urllib.parse import quote, urlencode
 
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from ..credits import licence_url
 
 register = template.Library()
 
@@ -43,16 +47,38 @@ def image_object(image):
         data["caption"] = image.caption
     if image.credit:
         data["creditText"] = image.credit
-        data["copyrightNotice"] = image.credit
-    if image.licence:
-        data["license"] = image.licence
+    data |= licence_properties(image.licence)
     if image.credit_link:
         data["acquireLicensePage"] = image.credit_link
     return data
 
 
+def licence_properties(licence):
+    """`license` is a URL for schema.org: Creative Commons names become their deed; other
+    text (e.g. "All rights reserved") is a `copyrightNotice`."""
+    if not licence:
+        return {}
+    url = licence_url(licence)
+    return {"license": url} if url else {"copyrightNotice": licence}
+
+
+def publisher_logo_url():
+    logo = settings.PUBLISHER_LOGO
+    return absolute(logo if logo.startswith(("http://", "https://", "/")) else static(logo))
+
+
 def publisher():
-    return {"@type": "Organization", "name": settings.SITE_NAME, "url": settings.SITE_URL + "/"}
+    return {
+        "@type": "Organization",
+        "name": settings.SITE_NAME,
+        "url": settings.SITE_URL + "/",
+        "logo": {
+            "@type": "ImageObject",
+            "url": publisher_logo_url(),
+            "width": settings.PUBLISHER_LOGO_WIDTH,
+            "height": settings.PUBLISHER_LOGO_HEIGHT,
+        },
+    }
 
 
 def article_schema(article):
@@ -71,7 +97,6 @@ def article_schema(article):
         "inLanguage": settings.LANGUAGE_CODE,
         "wordCount": len(article.body_text.split()),
         "timeRequired": f"PT{article.reading_time}M",
-        "license": article.republication_licence,
         "isAccessibleForFree": True,
         "publisher": publisher(),
         "author": [
@@ -81,6 +106,7 @@ def article_schema(article):
         ]
         or [publisher()],
     }
+    data |= licence_properties(article.republication_licence)
     if article.dek:
         data["alternativeHeadline"] = article.dek
     if article.published_at:
@@ -128,6 +154,26 @@ def json_ld_script(data):
 @register.simple_tag
 def article_json_ld(article):
     return json_ld_script(article_schema(article))
+
+
+def share_urls(article):
+    """(label, URL) of each place to share an article: plain links, no tracking script."""
+    url, title = article.public_url, article.title
+    return [
+        (
+            "E-mail",
+            "mailto:?" + urlencode({"subject": title, "body": f"{title}\n{url}"}, quote_via=quote),
+        ),
+        ("LinkedIn", "https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": url})),
+        ("X", "https://x.com/intent/post?" + urlencode({"text": title, "url": url})),
+        ("Bluesky", "https://bsky.app/intent/compose?" + urlencode({"text": f"{title} {url}"})),
+        ("Facebook", "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url})),
+    ]
+
+
+@register.inclusion_tag("includes/share_links.html")
+def share_links(article):
+    return {"links": share_urls(article), "url": article.public_url}
 
 
 @register.simple_tag

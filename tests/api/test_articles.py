@@ -24,7 +24,7 @@ LIST_FIELDS = {
     "topics", "hero_image", "embargoed_until", "featured",
 }  # fmt: skip
 DETAIL_FIELDS = LIST_FIELDS | {
-    "body", "body_text", "sources", "related", "corrections", "citation",
+    "body", "body_text", "image_credit", "pdf_url", "documents", "sources", "related", "corrections", "citation",
 }  # fmt: skip
 
 

@@ -79,11 +79,19 @@ def test_json_ld_describes_the_article(client, article, settings):
     assert data["dateModified"] >= data["datePublished"]
     assert data["mainEntityOfPage"] == article.canonical
     assert data["keywords"] == ["Water"]
-    assert data["license"] == article.republication_licence
+    assert article.republication_licence == "CC BY-ND 4.0"
+    assert data["license"] == "https://creativecommons.org/licenses/by-nd/4.0/"
+    assert "copyrightNotice" not in data
     assert data["publisher"] == {
         "@type": "Organization",
         "name": settings.SITE_NAME,
         "url": settings.SITE_URL + "/",
+        "logo": {
+            "@type": "ImageObject",
+            "url": settings.SITE_URL + "/static/img/publisher-logo.png",
+            "width": 512,
+            "height": 512,
+        },
     }
 
 
@@ -109,7 +117,8 @@ def test_json_ld_image_is_an_image_object_with_credit_licence_and_caption(client
     assert image["@type"] == "ImageObject"
     assert image["url"].startswith("http") and image["url"].endswith(".jpg")
     assert image["creditText"] == "Ministry of Energy (2023)"
-    assert image["license"] == "CC BY 4.0"
+    assert image["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert "copyrightNotice" not in image  # the credit is creditText, not repeated
     assert image["caption"] == "The Rogun dam site."
     assert image["width"] == 800 and image["height"] == 450
 
@@ -206,3 +215,15 @@ def test_home_page_describes_the_site_and_its_search(client, settings):
     assert (
         data["potentialAction"]["target"] == settings.SITE_URL + "/search/?q={search_term_string}"
     )
+
+
+def test_a_licence_without_a_deed_is_a_copyright_notice_and_the_logo_is_configurable(
+    client, article, settings
+):
+    settings.PUBLISHER_LOGO = "https://cdn.example.org/logo.png"
+    article.licence = "All rights reserved"
+    services.save_article(article=article, user=system_user(), edited_version=article.version)
+    data = json_ld(page(client, "water"))
+    assert "license" not in data
+    assert data["copyrightNotice"] == "All rights reserved"
+    assert data["publisher"]["logo"]["url"] == "https://cdn.example.org/logo.png"

@@ -1,0 +1,115 @@
+"""Reader-facing forms: the search page's query and filters (a plain GET form)."""
+
+from django import forms
+
+from .models import Article, Author, Topic
+from .search import MAX_QUERY_LENGTH
+
+
+class SearchForm(forms.Form):
+    """What a researcher narrows a search by. A filter that does not validate is ignored
+    (with its message shown); the query alone decides whether anything is searched."""
+
+    SORT_CHOICES = [("relevance", "Most relevant"), ("newest", "Newest first")]
+
+    q = forms.CharField(
+        label="Search for",
+        required=False,
+        max_length=MAX_QUERY_LENGTH,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        error_messages={
+            "max_length": "Your search is too long: use at most %(limit_value)d characters "
+            "(it has %(show_value)d).",
+        },
+    )
+    type = forms.ChoiceField(
+        label="Type", required=False, choices=[("", "All types"), *Article.Type.choices]
+    )
+    topic = forms.ChoiceField(label="Topic", required=False)
+    author = forms.ChoiceField(label="Author", required=False)
+    published_from = forms.DateField(
+        label="Published from",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date such as 2024-01-31."},
+    )
+    published_to = forms.DateField(
+        label="Published until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date such as 2024-12-31."},
+    )
+    sort = forms.ChoiceField(label="Sort", required=False, choices=SORT_CHOICES)
+
+    def __init__(self, data=None, *, topics=(), authors=()):
+        super().__init__(data)
+        self.fields["topic"].choices = [("", "All topics"), *((t.slug, t.name) for t in topics)]
+        self.fields["author"].choices = [("", "All authors"), *((a.slug, a.name) for a in authors)]
+
+    def full_clean(self):
+        super().full_clean()
+        unreadable_dates = [n for n in ("published_from", "published_to") if n in self.errors]
+        if unreadable_dates:  # a date field cannot hold what is not a date: shown empty
+            self.data = self.data.copy()
+            for name in unreadable_dates:
+                self.data.pop(name, None)
+        for name in self.errors:
+            if name in self.fields:  # the message under the field describes it
+                self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}-error"
+
+    def clean_q(self):
+        return " ".join(self.cleaned_data["q"].split())
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("published_from"), cleaned.get("published_to")
+        if start and end and start > end:
+            self.add_error("published_to", "The end date is before the start date.")
+        return cleaned
+
+    def value(self, name):
+        """A field's cleaned value, or its empty value when it did not validate."""
+        return self.cleaned_data.get(name) if self.is_bound and name not in self.errors else None
+
+    def filter(self, articles):
+        """`articles` narrowed by every filter that validated."""
+        if kind := self.value("type"):
+            articles = articles.filter(article_type=kind)
+        if topic := self.value("topic"):
+            articles = articles.filter(article_topics__topic__slug=topic)
+        if author := self.value("author"):
+            articles = articles.filter(article_authors__author__slug=author)
+        if start := self.value("published_from"):
+            articles = articles.filter(published_at__date__gte=start)
+        if end := self.value("published_to"):
+            articles = articles.filter(published_at__date__lte=end)
+        return articles
+
+    @property
+    def newest_first(self):
+        return self.value("sort") == "newest"
+
+    @property
+    def has_filters(self):
+        return any(
+            self.value(name)
+            for name in ("type", "topic", "author", "published_from", "published_to")
+        )
+
+    @staticmethod
+    def topic_choices():
+        return (
+            Topic.objects.filter(articles__in=Article.objects.published())
+            .distinct()
+            .order_by("name")
+            .only("slug", "name")
+        )
+
+    @staticmethod
+    def author_choices():
+        return (
+            Author.objects.filter(articles__in=Article.objects.published())
+            .distinct()
+            .order_by("name")
+            .only("slug", "name")
+        )
