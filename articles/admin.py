@@ -176,7 +176,7 @@ class ArticleAdminForm(RevisionFormMixin, WorkflowFormMixin, forms.ModelForm):
     class Meta:
         model = Article
         fields = [
-            "title", "slug", "dek", "summary", "body", "article_type", "hero_image",
+            "title", "language", "slug", "dek", "summary", "body", "article_type", "hero_image",
             "published_at", "licence", "canonical_url", "seo_title", "seo_description",
             "social_image", "related_block_size", "related_curated_only",
         ]  # fmt: skip
@@ -205,7 +205,18 @@ class ArticleAdminForm(RevisionFormMixin, WorkflowFormMixin, forms.ModelForm):
         if new_status == Article.Status.PUBLISHED and not cleaned.get("published_at"):
             cleaned["published_at"] = timezone.now()
         self._check_the_step(user, cleaned)
+        self._check_one_translation_per_language(cleaned)
         return cleaned
+
+    def _check_one_translation_per_language(self, cleaned):
+        article = self.instance
+        language = cleaned.get("language")
+        if language and language != article.language and article.translation_group:
+            taken = Article.objects.translations_of(article).filter(language=language)
+            if taken.exists():
+                self.add_error(
+                    "language", f"“{taken.first()}” is already this article's translation."
+                )
 
     def _check_the_step(self, user, cleaned):
         """The workflow button pressed (`_publish`, …) is in the submitted data."""
@@ -244,8 +255,8 @@ class StatusFilter(admin.SimpleListFilter):
 @admin.register(Article)
 class ArticleAdmin(ArticleWorkflowAdminMixin, ArticleRevisionAdminMixin, SimpleHistoryAdmin):
     form = ArticleAdminForm
-    list_display = ["title", "state", "byline", "published", "updated"]
-    list_filter = [StatusFilter, "article_type", "topics", "published_at"]
+    list_display = ["title", "language", "state", "byline", "published", "updated"]
+    list_filter = [StatusFilter, "language", "article_type", "topics", "published_at"]
     search_fields = ["title"]  # and the body, dek, summary, authors: see get_search_results
     search_help_text = "Title, subtitle, summary, body and author names."
     date_hierarchy = "published_at"
@@ -255,7 +266,7 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, ArticleRevisionAdminMixin, SimpleH
     inlines = [ArticleAuthorInline, ArticleTopicInline, SourceInline]
     actions = ["submit_for_review", "publish", "unpublish", "archive"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "dek", "summary", "body", "article_type"]}),
+        (None, {"fields": ["title", "language", "slug", "dek", "summary", "body", "article_type"]}),
         ("Hero image", {"fields": ["hero_image", "hero_preview"]}),
         ("Publication", {"fields": ["published_at", "preview_link", "reading_time", "updated_at"]}),
         (

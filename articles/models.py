@@ -1,4 +1,5 @@
 import math
+import uuid
 
 from anyascii import anyascii
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.text import Truncator, slugify
 from django_prose_editor.fields import ProseEditorField
 
+from . import languages
 from .history import article_history, content_history
 from .images import make_renditions, rendition_url, validate_image_file
 from .sanitize import html_to_text, sanitize_html
@@ -150,8 +152,31 @@ class Image(WritePathModel):
         return self.social_card["height"] if self.social_card else self.height
 
 
-class Author(WritePathModel):
+class LocalizedNameMixin:
+    """Per-language display names (`names`): the name readers of a language see."""
+
+    def name_in(self, language):
+        return self.localized_name(language)[0]
+
+    def localized_name(self, language):
+        """(name, its language) for a page in `language`: the name given for that language,
+        else the main name, which is in the site's default language."""
+        names = self.names or {}
+        for code in (language, (language or "").split("-")[0]):
+            if code and names.get(code):
+                return names[code], code
+        return self.name, languages.default_language()
+
+
+class Author(LocalizedNameMixin, WritePathModel):
     name = models.CharField(max_length=200)
+    names = models.JSONField(
+        "names in other languages",
+        default=dict,
+        blank=True,
+        help_text="The name as pages in other languages show it, by language code, e.g. "
+        '{"ru": "…", "az": "…"}. Pages in a language not listed show the name above.',
+    )
     slug = models.SlugField(max_length=200, unique=True, blank=True)
     role = models.CharField(max_length=200, blank=True, help_text="e.g. Senior Fellow, Energy.")
     bio = models.TextField(blank=True)
@@ -184,13 +209,20 @@ class Author(WritePathModel):
         return [line.strip() for line in self.links.splitlines() if line.strip()]
 
 
-class Topic(WritePathModel):
+class Topic(LocalizedNameMixin, WritePathModel):
     class Kind(models.TextChoices):
         TOPIC = "topic", "Topic"
         REGION = "region", "Region"
         SERIES = "series", "Series"
 
     name = models.CharField(max_length=200)
+    names = models.JSONField(
+        "names in other languages",
+        default=dict,
+        blank=True,
+        help_text="The name as pages in other languages show it, by language code, e.g. "
+        '{"ru": "…", "az": "…"}. Pages in a language not listed show the name above.',
+    )
     slug = models.SlugField(max_length=200, unique=True, blank=True)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.TOPIC)
     description = models.TextField(blank=True)
@@ -250,6 +282,20 @@ class ArticleQuerySet(models.QuerySet):
         """Articles themselves, without the working copies of live articles."""
         return self.filter(working_copy_of__isnull=True)
 
+    def in_language(self, language):
+        return self.filter(language=language)
+
+    def translations_of(self, article):
+        """The other articles of the article's translation group, in language order."""
+        if article.translation_group is None:
+            return self.none()
+        return (
+            self.filter(translation_group=article.translation_group)
+            .originals()
+            .exclude(pk=article.working_copy_of_id or article.pk)
+            .order_by("language", "pk")
+        )
+
     def awaiting_review(self):
         return self.filter(status=Article.Status.IN_REVIEW)
 
@@ -279,6 +325,13 @@ class Article(WritePathModel):
         NEWS = "news", "News"
 
     title = models.CharField(max_length=300)
+    language = models.CharField(
+        max_length=35,
+        choices=languages.choices,
+        default=languages.default_language,
+        db_index=True,
+        help_text="The language the article is written in.",
+    )
     slug = models.SlugField(
         max_length=200,
         blank=True,
@@ -348,6 +401,29 @@ class Article(WritePathModel):
         default=False,
         help_text="Show only the curated related articles, no automatic suggestions.",
     )
+    # Translations: articles that translate each other share a group (an article alone is a
+    # group of one). A translation remembers its source's version when last brought up to
+    # date, to tell editors when the source changed since (`translation_outdated`).
+    translation_group = models.UUIDField(
+        default=uuid.uuid4, null=True, blank=True, editable=False, db_index=True
+    )
+    translation_source = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="translated_into",
+        help_text="The article this one was translated from.",
+    )
+    translation_source_version = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The source's version this translation was last brought up to date with.",
+    )
+    # PostgreSQL's text search configuration of the language (stored vectors use it).
+    search_config = models.CharField(max_length=63, default="simple", editable=False)
     # Workflow. A live article is edited through a working copy: another row, never public,
     # whose `working_copy_of` is the live article (see articles.services.working_copies).
     working_copy_of = models.OneToOneField(
@@ -431,6 +507,12 @@ class Article(WritePathModel):
                 | Q(status__in=["draft", "in_review", "changes_requested"]),
                 name="working_copy_is_never_public",
             ),
+            models.UniqueConstraint(
+                fields=["translation_group", "language"],
+                condition=Q(working_copy_of__isnull=True),
+                name="one_translation_per_language",
+                violation_error_message="This article already has a translation in that language.",
+            ),
         ]
 
     def __str__(self):
@@ -444,12 +526,28 @@ class Article(WritePathModel):
         return reverse("articles:article-detail", kwargs={"slug": self.slug})
 
     def derive_fields(self):
-        """The fields save() derives: sanitised body, slug, reading time (bulk writers call it)."""
+        """The fields save() derives: sanitised body, slug, reading time, search configuration
+        (bulk writers call it)."""
         self.body = sanitize_html(self.body)
         if not self.slug:
             self.slug = unique_slug(Article, self.title, instance=self, fallback="article")
         words = len(html_to_text(self.body).split())
         self.reading_time = max(1, math.ceil(words / WORDS_PER_MINUTE))
+        self.search_config = languages.search_config(self.language)
+
+    @property
+    def language_name(self):
+        return languages.name_of(self.language)
+
+    @property
+    def translation_outdated(self):
+        """The source changed since this translation was last brought up to date."""
+        source = self.translation_source
+        return bool(
+            source is not None
+            and self.translation_source_version is not None
+            and source.version > self.translation_source_version
+        )
 
     @property
     def page_title(self):

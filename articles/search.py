@@ -281,8 +281,10 @@ def refresh_search_vectors(article_ids):
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Article._meta.db_table} "
-            "SET search_vector = articles_search_document(title, dek, summary, body, id), "
-            "search_head = articles_search_head_document(title, dek, summary, id) "
+            "SET search_vector = articles_search_document("
+            "search_config::regconfig, title, dek, summary, body, id), "
+            "search_head = articles_search_head_document("
+            "search_config::regconfig, title, dek, summary, id) "
             "WHERE id = ANY(%s)",
             [sorted(article_ids)],
         )
