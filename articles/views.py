@@ -16,7 +16,7 @@ from django.views.generic import DetailView, ListView
 
 from cpc_site.caching import cached_count, get_fragment, load_fragments
 
-from . import search
+from . import languages, search
 from .citations import citation_formats, citation_html
 from .models import Article, Author, Topic, byline_prefetch
 from .policy import policy
@@ -244,12 +244,21 @@ class SearchView(PublishedArticlesMixin, ListView):
 
     def get_queryset(self):
         self.query = search.clean_query(self.request.GET.get("q", ""))
+        self.language = self.request.GET.get("language", "")
+        if self.language not in languages.codes():
+            self.language = ""
         # A result card shows no body: leave the longest column in the database.
-        return search.search_articles(self.published_articles(), self.query).defer("body")
+        return search.search_articles(
+            self.published_articles(), self.query, language=self.language or None
+        ).defer("body")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            query=self.query, results_limit=search.MAX_RESULTS, **kwargs
+            query=self.query,
+            results_limit=search.MAX_RESULTS,
+            search_languages=languages.choices(),
+            selected_language=self.language,
+            **kwargs,
         )
 
 
