@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.text import Truncator, slugify
 from django_prose_editor.fields import ProseEditorField
 
-from . import languages
+from . import languages, translations
 from .history import article_history, content_history
 from .images import make_renditions, rendition_url, validate_image_file
 from .sanitize import html_to_text, sanitize_html
@@ -538,6 +538,21 @@ class Article(WritePathModel):
     @property
     def language_name(self):
         return languages.name_of(self.language)
+
+    @cached_property
+    def published_translations(self):
+        """The other published articles of its translation group (one query)."""
+        return list(
+            Article.objects.published()
+            .translations_of(self)
+            .only("pk", "title", "slug", "language", "translation_source_id", "published_at")
+        )
+
+    @cached_property
+    def hreflang_alternates(self):
+        """[(hreflang, url)] for the page's `<link rel="alternate">`s (with x-default)."""
+        own = self.working_copy_of or self
+        return translations.alternates([own, *self.published_translations])
 
     @property
     def translation_outdated(self):

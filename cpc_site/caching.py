@@ -64,6 +64,7 @@ from django.utils.cache import (
     patch_vary_headers,
 )
 from django.utils.http import http_date, parse_http_date_safe
+from django.utils.translation import get_language
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
@@ -571,7 +572,8 @@ def fragments_enabled(request):
 
 
 def _fragment_key(name, keys):
-    return f"fragment:{name}:" + ":".join(str(k) for k in keys)
+    # Fragments hold interface strings: one copy per language the page speaks.
+    return f"fragment:{name}:{get_language()}:" + ":".join(str(k) for k in keys)
 
 
 def load_fragments(request, names_and_keys):
