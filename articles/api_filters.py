@@ -89,7 +89,7 @@ class ArticleFilter(django_filters.FilterSet):
         error_messages={"invalid_choice": "Unknown type; see the schema for the values."},
     )
     language = django_filters.ChoiceFilter(
-        choices=languages.choices,
+        choices=languages.choices(),
         label="Language (BCP 47 code): only articles in this language; a search then parses "
         "the words by that language's rules.",
         error_messages={"invalid_choice": "Not one of the site's languages; see the schema."},

@@ -263,6 +263,34 @@ def listing_prefetches():
     ]
 
 
+def load_published_translations(articles):
+    """Fill `published_translations` of many articles with one query (lists, the API)."""
+    groups = {a.translation_group for a in articles if a.translation_group}
+    members = {}
+    if groups:
+        found = (
+            Article.objects.published()
+            .originals()
+            .filter(translation_group__in=groups)
+            .only(*TRANSLATION_LINK_FIELDS)
+            .order_by("language", "pk")
+        )
+        for other in found:
+            members.setdefault(other.translation_group, []).append(other)
+    for article in articles:
+        own = article.working_copy_of_id or article.pk
+        article.__dict__["published_translations"] = [
+            other for other in members.get(article.translation_group, []) if other.pk != own
+        ]
+
+
+# What a link to a translation needs (pages' switcher and alternates, the API, JSON-LD).
+TRANSLATION_LINK_FIELDS = [
+    "pk", "title", "slug", "language", "translation_group", "translation_source_id",
+    "published_at", "status",
+]  # fmt: skip
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """The one visibility rule: published and due. Everything public goes through it."""
@@ -543,9 +571,7 @@ class Article(WritePathModel):
     def published_translations(self):
         """The other published articles of its translation group (one query)."""
         return list(
-            Article.objects.published()
-            .translations_of(self)
-            .only("pk", "title", "slug", "language", "translation_source_id", "published_at")
+            Article.objects.published().translations_of(self).only(*TRANSLATION_LINK_FIELDS)
         )
 
     @cached_property
@@ -765,6 +791,9 @@ class ContentChange(models.Model):
     audience = models.CharField(max_length=8, choices=Audience, default=Audience.PUBLIC)
     slug = models.CharField(max_length=200, blank=True)
     previous_slug = models.CharField(max_length=200, blank=True)
+    language = models.CharField(
+        max_length=35, blank=True, help_text="The article's language (BCP 47) at that time."
+    )
     modified_at = models.DateTimeField(help_text="The object's modification time after it.")
     embargoed_until = models.DateTimeField(null=True, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)

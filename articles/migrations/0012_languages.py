@@ -8,6 +8,8 @@ import django.db.models.deletion
 import uuid
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 
 
 
@@ -91,12 +93,20 @@ $$;
 
 
 def number_groups_and_configs(apps, schema_editor):
-    """Each existing article its own translation group, and its language's configuration."""
+    """Each existing article its own translation group and its language's configuration;
+    the change log's article rows the article's language."""
     from articles.languages import search_config
 
     Article = apps.get_model("articles", "Article")
     for language in Article.objects.values_list("language", flat=True).distinct():
         Article.objects.filter(language=language).update(search_config=search_config(language))
+    ContentChange = apps.get_model("articles", "ContentChange")
+    ContentChange.objects.filter(subject="article").update(
+        language=Coalesce(
+            Subquery(Article.objects.filter(pk=OuterRef("object_id")).values("language")[:1]),
+            Value(""),
+        )
+    )
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("UPDATE articles_article SET translation_group = gen_random_uuid()")
         return
@@ -202,6 +212,11 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='article',
             constraint=models.UniqueConstraint(condition=models.Q(('working_copy_of__isnull', True)), fields=('translation_group', 'language'), name='one_translation_per_language', violation_error_message='This article already has a translation in that language.'),
+        ),
+        migrations.AddField(
+            model_name='contentchange',
+            name='language',
+            field=models.CharField(blank=True, help_text="The article's language (BCP 47) at that time.", max_length=35),
         ),
         migrations.RunPython(number_groups_and_configs, migrations.RunPython.noop),
         migrations.AlterField(

@@ -81,9 +81,7 @@ def test_last_modified_moves_with_every_change_readers_can_see_and_only_then(api
     assert parse_http_date(api.get("/api/v1/articles/")["Last-Modified"]) > parse_http_date(since)
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="needs two transactions open at once"
-)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs two transactions open at once")
 def test_a_slow_commit_never_lets_if_modified_since_confirm_an_old_copy(api):
     """A change is dated by its commit, not by when its transaction wrote it: a copy taken
     while the transaction was open (dated by a later, faster change) is not confirmed."""
