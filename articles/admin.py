@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import search, services
 from .admin_revisions import ArticleRevisionAdminMixin, RevisionFormMixin
+from .admin_translations import ArticleTranslationAdminMixin
 from .admin_workflow import ArticleWorkflowAdminMixin, WorkflowFormMixin
 from .models import (
     Article,
@@ -253,7 +254,12 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleWorkflowAdminMixin, ArticleRevisionAdminMixin, SimpleHistoryAdmin):
+class ArticleAdmin(
+    ArticleTranslationAdminMixin,
+    ArticleWorkflowAdminMixin,
+    ArticleRevisionAdminMixin,
+    SimpleHistoryAdmin,
+):
     form = ArticleAdminForm
     list_display = ["title", "language", "state", "byline", "published", "updated"]
     list_filter = [StatusFilter, "language", "article_type", "topics", "published_at"]

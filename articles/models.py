@@ -286,8 +286,8 @@ def load_published_translations(articles):
 
 # What a link to a translation needs (pages' switcher and alternates, the API, JSON-LD).
 TRANSLATION_LINK_FIELDS = [
-    "pk", "title", "slug", "language", "translation_group", "translation_source_id",
-    "published_at", "status",
+    "pk", "title", "slug", "language", "translation_group", "translated_from", "published_at",
+    "status",
 ]  # fmt: skip
 
 
@@ -430,19 +430,17 @@ class Article(WritePathModel):
         help_text="Show only the curated related articles, no automatic suggestions.",
     )
     # Translations: articles that translate each other share a group (an article alone is a
-    # group of one). A translation remembers its source's version when last brought up to
-    # date, to tell editors when the source changed since (`translation_outdated`).
+    # group of one), at most one per language, so a translation names its source by language
+    # (which survives export and import, unlike an id). It remembers the source's version when
+    # last brought up to date, to tell editors when the source changed (`translation_outdated`).
     translation_group = models.UUIDField(
         default=uuid.uuid4, null=True, blank=True, editable=False, db_index=True
     )
-    translation_source = models.ForeignKey(
-        "self",
-        null=True,
+    translated_from = models.CharField(
+        max_length=35,
         blank=True,
         editable=False,
-        on_delete=models.SET_NULL,
-        related_name="translated_into",
-        help_text="The article this one was translated from.",
+        help_text="The language of the article of its group this one was translated from.",
     )
     translation_source_version = models.PositiveIntegerField(
         null=True,
@@ -579,6 +577,18 @@ class Article(WritePathModel):
         """[(hreflang, url)] for the page's `<link rel="alternate">`s (with x-default)."""
         own = self.working_copy_of or self
         return translations.alternates([own, *self.published_translations])
+
+    @cached_property
+    def translation_source(self):
+        """The article of its group this one was translated from (None for an original)."""
+        if not self.translated_from or self.translation_group is None:
+            return None
+        return (
+            Article.objects.originals()
+            .filter(translation_group=self.translation_group, language=self.translated_from)
+            .exclude(pk=self.pk)
+            .first()
+        )
 
     @property
     def translation_outdated(self):

@@ -120,7 +120,7 @@ def export_content(stream):
 
 def _articles_for_export():
     return (
-        Article.objects.select_related("hero_image", "created_by", "translation_source")
+        Article.objects.select_related("hero_image", "created_by")
         .prefetch_related(
             Prefetch("article_authors", queryset=ArticleAuthor.objects.select_related("author")),
             Prefetch("article_topics", queryset=ArticleTopic.objects.select_related("topic")),
@@ -159,9 +159,6 @@ def _article_record(article):
         **_record(Article, article),
         "hero_image": article.hero_image.file.name if article.hero_image else None,
         "created_by": article.created_by.get_username() if article.created_by else None,
-        "translation_source": (
-            article.translation_source.slug if article.translation_source_id else None
-        ),
         "authors": [link.author.slug for link in article.article_authors.all()],
         "topics": sorted(link.topic.slug for link in article.article_topics.all()),
         "sources": [_record(Source, s) for s in article.sources.all()],
@@ -269,12 +266,6 @@ class JsonFile:
             user_model.objects.filter(**{user_model.USERNAME_FIELD: username}).first()
             if username
             else None
-        )
-        # The source of a translation, when it is already in this database (an export lists
-        # sources before their translations); the group itself travels as its UUID.
-        source_slug = record.get("translation_source")
-        fields["translation_source"] = (
-            Article.objects.originals().filter(slug=source_slug).first() if source_slug else None
         )
         for name in record["authors"]:
             if name not in authors:

@@ -156,8 +156,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='article',
-            name='translation_source',
-            field=models.ForeignKey(blank=True, editable=False, help_text='The article this one was translated from.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='translated_into', to='articles.article'),
+            name='translated_from',
+            field=models.CharField(blank=True, editable=False, help_text='The language of the article of its group this one was translated from.', max_length=35),
         ),
         migrations.AddField(
             model_name='article',
@@ -186,8 +186,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='historicalarticle',
-            name='translation_source',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, help_text='The article this one was translated from.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='articles.article'),
+            name='translated_from',
+            field=models.CharField(blank=True, editable=False, help_text='The language of the article of its group this one was translated from.', max_length=35),
         ),
         migrations.AddField(
             model_name='historicalarticle',

@@ -36,6 +36,7 @@ from .content import (
     save_object,
     save_topic,
 )
+from .translations import mark_translation_current, translate_article, translation_changes
 from .working_copies import (
     autosave,
     clear_autosave,
@@ -49,6 +50,9 @@ from .working_copies import (
 from .writing import FAN_OUT_INLINE, Unit, writing
 
 __all__ = [
+    "mark_translation_current",
+    "translate_article",
+    "translation_changes",
     "FAN_OUT_INLINE",
     "StaleEdit",
     "Unit",

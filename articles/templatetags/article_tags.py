@@ -127,9 +127,9 @@ def translation_schema(article):
     data = {}
     for other in article.published_translations:
         work = {"@id": other.public_url, "inLanguage": other.language}
-        if other.pk == article.translation_source_id:
+        if other.language == article.translated_from:
             data["translationOfWork"] = work
-        elif other.translation_source_id == (article.working_copy_of_id or article.pk):
+        elif other.translated_from == article.language:
             data.setdefault("workTranslation", []).append(work)
     return data
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def translation_of(source, **fields):
     return make_article(
-        translation_group=source.translation_group, translation_source=source, **fields
+        translation_group=source.translation_group, translated_from=source.language, **fields
     )
 
 

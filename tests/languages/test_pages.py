@@ -23,7 +23,7 @@ ALTERNATE = re.compile(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)"
 
 def translation_of(source, **fields):
     return make_article(
-        translation_group=source.translation_group, translation_source=source, **fields
+        translation_group=source.translation_group, translated_from=source.language, **fields
     )
 
 
@@ -191,4 +191,4 @@ def test_json_ld_names_the_language_and_the_translations(client, group, settings
     )
     html = page(client, english)
     assert '"workTranslation": [' in html and "xezer-limanlari" in html
-    assert Article.objects.get(pk=azerbaijani.pk).translation_source_id == english.pk
+    assert Article.objects.get(pk=azerbaijani.pk).translation_source == english
