@@ -28,10 +28,45 @@ def block_size_of(article):
     return article.related_block_size or block_size()
 
 
-def related_items(article, limit=None):
+def related_items(article, limit=None, *, language=None):
     """The block for `article`: curated links to live articles first, in the editors' order,
     then stored suggestions of live articles (unless the article shows curated links only).
-    Two queries at most, whatever the corpus size."""
+    Two queries at most, whatever the corpus size; with `language` (a reader's page), each
+    article is replaced by its published translation into that language where one exists
+    (one more query)."""
+    items = _related_items(article, limit)
+    return in_language(items, language, article) if language else items
+
+
+def in_language(items, language, page_article):
+    """`items` with each article replaced by its live translation into `language`, if any;
+    never the page's own article, never the same article twice."""
+    groups = {
+        item.article.translation_group
+        for item in items
+        if item.article.language != language and item.article.translation_group
+    }
+    if not groups:
+        return items
+    translations = {
+        translation.translation_group: translation
+        for translation in Article.objects.published()
+        .originals()
+        .filter(translation_group__in=groups, language=language)
+    }
+    own = page_article.working_copy_of_id or page_article.pk
+    result, shown = [], set()
+    for item in items:
+        translation = translations.get(item.article.translation_group)
+        if item.article.language != language and translation and translation.pk != own:
+            item = RelatedItem(article=translation, curated=item.curated)
+        if item.article.pk not in shown:
+            shown.add(item.article.pk)
+            result.append(item)
+    return result
+
+
+def _related_items(article, limit=None):
     limit = limit or block_size_of(article)
     live = Article.objects.published()
     links = (

@@ -192,3 +192,25 @@ def test_json_ld_names_the_language_and_the_translations(client, group, settings
     html = page(client, english)
     assert '"workTranslation": [' in html and "xezer-limanlari" in html
     assert Article.objects.get(pk=azerbaijani.pk).translation_source == english
+
+
+def test_related_block_prefers_the_translation_in_the_page_language(client, group):
+    english, russian, _ = group
+    other_english = make_article(language="en", slug="rail-links", title="Rail links")
+    other_russian = translation_of(
+        other_english, language="ru", slug="zheleznye-dorogi", title="Железные дороги"
+    )
+    untranslated = make_article(language="en", slug="ferries", title="Ferries")
+    link(russian, other_english, order=0)
+    link(russian, untranslated, order=1)
+    html = page(client, russian)
+    block = re.search(r'<section class="related".*?</section>', html, re.S).group(0)
+    assert 'href="/articles/zheleznye-dorogi/">Железные дороги</a>' in block
+    assert "rail-links" not in block
+    assert 'href="/articles/ferries/" lang="en">Ferries</a>' in block
+    # The API's related field shows what the page shows.
+    data = client.get(f"/api/v1/articles/{russian.slug}/").json()
+    assert [r["slug"] for r in data["related"]] == [other_russian.slug, "ferries"]
+    # An English page keeps the English article.
+    link(english, other_russian)
+    assert "rail-links" in page(client, english)
