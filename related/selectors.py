@@ -34,34 +34,37 @@ def related_items(article, limit=None, *, language=None):
     Two queries at most, whatever the corpus size; with `language` (a reader's page), each
     article is replaced by its published translation into that language where one exists
     (one more query)."""
-    items = _related_items(article, limit)
-    return in_language(items, language, article) if language else items
+    if not language:
+        return _related_items(article, limit)
+    limit = limit or block_size_of(article)
+    # Translations of one work count once, so read a few more to fill the block.
+    return in_language(_related_items(article, 2 * limit), language, article)[:limit]
 
 
 def in_language(items, language, page_article):
     """`items` with each article replaced by its live translation into `language`, if any;
-    never the page's own article, never the same article twice."""
+    one article per translation group, none of the page's own group."""
     groups = {
         item.article.translation_group
         for item in items
         if item.article.language != language and item.article.translation_group
     }
     if not groups:
-        return items
+        return [i for i in items if i.article.translation_group != page_article.translation_group]
     translations = {
         translation.translation_group: translation
         for translation in Article.objects.published()
         .originals()
         .filter(translation_group__in=groups, language=language)
     }
-    own = page_article.working_copy_of_id or page_article.pk
-    result, shown = [], set()
+    result, shown = [], {page_article.translation_group}
     for item in items:
-        translation = translations.get(item.article.translation_group)
-        if item.article.language != language and translation and translation.pk != own:
+        group = item.article.translation_group
+        translation = translations.get(group)
+        if item.article.language != language and translation:
             item = RelatedItem(article=translation, curated=item.curated)
-        if item.article.pk not in shown:
-            shown.add(item.article.pk)
+        if group is None or group not in shown:
+            shown.add(group)
             result.append(item)
     return result
 

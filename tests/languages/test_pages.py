@@ -67,7 +67,8 @@ def test_an_article_without_published_translations_has_no_alternates(client):
 
 def test_russian_article_speaks_russian(client, group):
     english, russian, _ = group
-    link(russian, english)
+    link(russian, make_article(language="en", slug="steppe-grid", title="Steppe grid"))
+    link(russian, english, order=1)  # its own English original: the switcher's, not the block's
     html = page(client, russian)
     assert '<html lang="ru">' in html
     assert "<h1>Порты Каспия загружены</h1>" in html  # the page's own language: no lang

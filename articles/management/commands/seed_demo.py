@@ -275,6 +275,7 @@ class Command(BaseCommand):
             links.setdefault(source, []).append({"to_article": articles[target], "order": order})
         for source, rows in links.items():
             services.replace_inline_rows(articles[source], "related", rows)
+        self.translate_demo_article(articles[0], user)
         services.create_article(
             user=user,
             fields={
@@ -284,6 +285,29 @@ class Command(BaseCommand):
             },
         )
         self.stdout.write(self.style.SUCCESS(f"Created {len(articles)} demo articles and a draft."))
+
+    def translate_demo_article(self, source, user):
+        """The first article in Russian, through the admin's "Translate" service, published."""
+        translation = services.translate_article(source=source, language="ru", user=user)
+        translation.title = "Среднему коридору нужны не только новые рельсы"
+        translation.dek = "Порты, таможня и тарифы решают, уйдут ли грузы южнее России."
+        translation.summary = (
+            "Объёмы грузов на Транскаспийском маршруте быстро растут с 2022 года, но маршрут "
+            "всё ещё перевозит малую долю торговли между Китаем и Европой."
+        )
+        translation.body = (
+            f"<p>{translation.summary}</p>"
+            "<p>Узкие места — это порты и таможенные процедуры, а не сами рельсы.</p>"
+        )
+        translation.status = Article.Status.PUBLISHED
+        translation.published_at = source.published_at
+        services.save_article(
+            article=translation,
+            user=user,
+            edited_version=translation.version,
+            published_at_given=True,
+            reason="Translated",
+        )
 
     def create_demo_editor(self):
         if not settings.DEBUG:
