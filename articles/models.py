@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import Truncator, slugify
+from django.utils.translation import pgettext_lazy
 from django_prose_editor.fields import ProseEditorField
 
 from . import languages, translations
@@ -346,11 +347,12 @@ class Article(WritePathModel):
         ARCHIVED = "archived", "Archived"
 
     class Type(models.TextChoices):
-        ANALYSIS = "analysis", "Analysis"
-        COMMENTARY = "commentary", "Commentary"
-        REPORT = "report", "Report"
-        EVENT_SUMMARY = "event_summary", "Event summary"
-        NEWS = "news", "News"
+        # Labels in the reader's language: pages show them.
+        ANALYSIS = "analysis", pgettext_lazy("article type", "Analysis")
+        COMMENTARY = "commentary", pgettext_lazy("article type", "Commentary")
+        REPORT = "report", pgettext_lazy("article type", "Report")
+        EVENT_SUMMARY = "event_summary", pgettext_lazy("article type", "Event summary")
+        NEWS = "news", pgettext_lazy("article type", "News")
 
     title = models.CharField(max_length=300)
     language = models.CharField(

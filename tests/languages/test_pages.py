@@ -73,6 +73,7 @@ def test_russian_article_speaks_russian(client, group):
     assert '<html lang="ru">' in html
     assert "<h1>Порты Каспия загружены</h1>" in html  # the page's own language: no lang
     assert "Статьи по теме" in html and "Related Articles" not in html
+    assert '<p class="kicker">Аналитика' in html  # the article type, a model choice
     assert "минута чтения" in html or "минуты чтения" in html or "минут чтения" in html
     # The English related article is marked as English inside the Russian page.
     assert '<a href="/articles/steppe-grid/" lang="en">Steppe grid</a>' in html
