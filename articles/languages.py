@@ -68,6 +68,32 @@ def search_configs():
     return grouped
 
 
+KAZAKH_LETTERS = set("әғқңөұүһі")
+AZERBAIJANI_LETTERS = set("əƏ")
+TURKISH_LETTERS = set("ğışİ")
+
+
+def guess_language(text):
+    """A configured language for `text` from its script (importers' fallback when the source
+    names none; a guess, which the import report says): Cyrillic is Russian, or Kazakh with
+    Kazakh letters; Latin is Azerbaijani with ə, Turkish with ğ/ı/ş, else English. None
+    when no configured language fits."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return None
+    cyrillic = sum("\u0400" <= ch <= "\u04ff" for ch in letters)
+    lowered = {ch.lower() for ch in letters}
+    if cyrillic * 2 > len(letters):
+        candidates = ["kk", "ru"] if lowered & KAZAKH_LETTERS else ["ru", "kk"]
+    elif lowered & {"ə"}:
+        candidates = ["az", "tr"]
+    elif lowered & {"ğ", "ı", "ş"}:
+        candidates = ["tr", "az"]
+    else:
+        candidates = ["en"]
+    return next((code for code in candidates if code in codes()), None)
+
+
 def validate_language(code):
     if code not in codes():
         raise ValidationError(

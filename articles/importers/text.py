@@ -34,6 +34,7 @@ from anyascii import anyascii
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ..languages import guess_language
 from .base import ArticleItem, AuthorItem, ImageItem, ItemError, RelatedRef
 
 AUTHOR_LINE = re.compile(r"^authors?\s*:\s*(.+)$", re.I)
@@ -127,6 +128,7 @@ def read_page_text(path, *, media_dir=None):
         )
     elif credit:
         body = f"<p>Image source: {html.escape(credit, quote=False)}</p>" + body
+    language = guess_language(" ".join([title, *paragraphs]))
     item = ArticleItem(
         key=article_key(title),
         position=position,
@@ -135,11 +137,14 @@ def read_page_text(path, *, media_dir=None):
             "status": "published",
             "published_at": published_at or timezone.now(),
             "body": body,
+            **({"language": language} if language else {}),
         },
         authors=[AuthorItem(key=author_key(name), name=name) for name in authors],
         hero_key=hero_key,
         related=refs,
-        keep_on_update=() if published_at else ("published_at",),
+        # The language is a guess: once an editor could correct it, a new import keeps theirs.
+        keep_on_update=("language",) if published_at else ("published_at", "language"),
+        warnings=[f"language guessed from the text's script: {language}"] if language else [],
     )
     return hero_image, item
 
