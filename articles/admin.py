@@ -13,6 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import images, search, services
 from .admin_revisions import ArticleRevisionAdminMixin, RevisionFormMixin
+from .admin_translations import ArticleTranslationAdminMixin
 from .admin_workflow import ArticleWorkflowAdminMixin, WorkflowFormMixin
 from .models import (
     Article,
@@ -313,7 +314,7 @@ class ArticleAdminForm(RevisionFormMixin, WorkflowFormMixin, forms.ModelForm):
     class Meta:
         model = Article
         fields = [
-            "title", "slug", "dek", "summary", "body", "article_type", "hero_image",
+            "title", "language", "slug", "dek", "summary", "body", "article_type", "hero_image",
             "image_credit", "image_credit_url", "image_licence", "published_at", "featured",
             "licence", "canonical_url", "seo_title", "seo_description",
             "social_image", "related_block_size", "related_curated_only",
@@ -343,7 +344,18 @@ class ArticleAdminForm(RevisionFormMixin, WorkflowFormMixin, forms.ModelForm):
         if new_status == Article.Status.PUBLISHED and not cleaned.get("published_at"):
             cleaned["published_at"] = timezone.now()
         self._check_the_step(user, cleaned)
+        self._check_one_translation_per_language(cleaned)
         return cleaned
+
+    def _check_one_translation_per_language(self, cleaned):
+        article = self.instance
+        language = cleaned.get("language")
+        if language and language != article.language and article.translation_group:
+            taken = Article.objects.translations_of(article).filter(language=language)
+            if taken.exists():
+                self.add_error(
+                    "language", f"“{taken.first()}” is already this article's translation."
+                )
 
     def _check_the_step(self, user, cleaned):
         """The workflow button pressed (`_publish`, …) is in the submitted data."""
@@ -380,10 +392,15 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleWorkflowAdminMixin, ArticleRevisionAdminMixin, SimpleHistoryAdmin):
+class ArticleAdmin(
+    ArticleTranslationAdminMixin,
+    ArticleWorkflowAdminMixin,
+    ArticleRevisionAdminMixin,
+    SimpleHistoryAdmin,
+):
     form = ArticleAdminForm
-    list_display = ["title", "state", "byline", "published", "updated"]
-    list_filter = [StatusFilter, "article_type", "featured", "topics", "published_at"]
+    list_display = ["title", "language", "state", "byline", "published", "updated"]
+    list_filter = [StatusFilter, "language", "article_type", "featured", "topics", "published_at"]
     search_fields = ["title"]  # and the body, dek, summary, authors: see get_search_results
     search_help_text = "Title, subtitle, summary, body and author names."
     date_hierarchy = "published_at"
@@ -393,9 +410,21 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, ArticleRevisionAdminMixin, SimpleH
     inlines = [ArticleAuthorInline, ArticleTopicInline, SourceInline, DocumentInline]
     actions = ["submit_for_review", "publish", "unpublish", "archive"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "dek", "summary", "body", "article_type"]}),
-            "image_credit", "image_credit_url", "image_licence", "published_at", "featured",
-            "licence", "canonical_url", "seo_title", "seo_description",
+        (None, {"fields": ["title", "language", "slug", "dek", "summary", "body", "article_type"]}),
+        (
+            "Hero image",
+            {
+                "fields": [
+                    "hero_image",
+                    "hero_preview",
+                    ("image_credit", "image_credit_url", "image_licence"),
+                ]
+            },
+        ),
+        (
+            "Publication",
+            {"fields": ["published_at", "featured", "preview_link", "reading_time", "updated_at"]},
+        ),
         (
             "Search engines and social media",
             {

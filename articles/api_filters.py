@@ -13,7 +13,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 
 from cpc_site.api_errors import InvalidParameters
 
-from . import changes
+from . import changes, languages
 from .models import Article, Author, Topic
 from .search import MAX_QUERY_LENGTH, search_articles
 
@@ -88,6 +88,12 @@ class ArticleFilter(django_filters.FilterSet):
         label="Article type.",
         error_messages={"invalid_choice": "Unknown type; see the schema for the values."},
     )
+    language = django_filters.ChoiceFilter(
+        choices=languages.choices(),
+        label="Language (BCP 47 code): only articles in this language; a search then parses "
+        "the words by that language's rules.",
+        error_messages={"invalid_choice": "Not one of the site's languages; see the schema."},
+    )
     published_after = StrictDateTimeFilter(
         field_name="published_at",
         lookup_expr="gte",
@@ -125,7 +131,7 @@ class ArticleFilter(django_filters.FilterSet):
         fields = []
 
     def filter_search(self, queryset, name, value):
-        return search_articles(queryset, value)
+        return search_articles(queryset, value, language=self.form.cleaned_data.get("language"))
 
     def filter_updated_since(self, queryset, name, value):
         key = getattr(self.request, "auth", None)

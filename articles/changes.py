@@ -194,6 +194,7 @@ def record(touched, *, subjects=(), now=None):
                 audience=audience,
                 slug=(article.feed_slug or article.slug) if gone else article.slug,
                 previous_slug=previous_slug,
+                language=article.language,
                 modified_at=modified,
                 embargoed_until=article.published_at if kind == Kind.EMBARGOED else None,
                 recorded_at=now,

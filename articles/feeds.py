@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 
+from . import languages
 from .models import Article, Author, Topic
 from .templatetags.article_tags import absolute
 
@@ -25,10 +26,17 @@ class ArticleRssFeedType(Rss201rev2Feed):
         for name, _uri in item["all_authors"][1:]:
             handler.addQuickElement("dc:creator", name)
         handler.addQuickElement("dc:rights", item["licence"])
+        handler.addQuickElement("dc:language", item["language"])
 
 
 class ArticleAtomFeedType(Atom1Feed):
-    """Atom with every author, the licence as <rights>, and the original home as rel=via."""
+    """Atom with every author, the licence as <rights>, the original home as rel=via, and
+    `xml:lang` on entries in another language than the feed's."""
+
+    def item_attributes(self, item):
+        if item["language"] != self.feed["language"]:
+            return {"xml:lang": item["language"]}
+        return {}
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
@@ -55,6 +63,15 @@ class ArticleFeed(Feed):
         # lists it. Without the header, conditional requests use the ETag (a content hash).
         response.headers.pop("Last-Modified", None)
         return response
+
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        feed.feed["language"] = self.feed_language(obj)
+        return feed
+
+    def feed_language(self, obj):
+        """The feed's language; items in another one say theirs."""
+        return settings.DEFAULT_CONTENT_LANGUAGE
 
     def title(self, obj=None):
         return settings.SITE_NAME
@@ -142,6 +159,7 @@ class ArticleFeed(Feed):
             "all_authors": self._authors(item),
             "licence": item.republication_licence,
             "original_url": item.canonical_url,
+            "language": item.language,
         }
 
 
@@ -206,3 +224,32 @@ class AtomTopicArticleFeed(TopicArticleFeed):
 
     def feed_url(self, obj=None):
         return absolute(reverse("articles:topic-atom-feed", kwargs={"slug": obj.slug}))
+
+
+class LanguageArticleFeed(ArticleFeed):
+    """The latest published articles in one language (`/ru/feeds/rss/`)."""
+
+    def get_object(self, request, language):
+        return language
+
+    def feed_language(self, obj):
+        return obj
+
+    def title(self, obj=None):
+        return f"{settings.SITE_NAME} ({languages.name_of(obj)})"
+
+    def link(self, obj=None):
+        return absolute(reverse("articles:language-home", kwargs={"language": obj}))
+
+    def feed_url(self, obj=None):
+        return absolute(reverse("articles:language-feed", kwargs={"language": obj}))
+
+    def articles(self, obj):
+        return Article.objects.published().in_language(obj)
+
+
+class AtomLanguageArticleFeed(LanguageArticleFeed):
+    feed_type = ArticleAtomFeedType
+
+    def feed_url(self, obj=None):
+        return absolute(reverse("articles:language-atom-feed", kwargs={"language": obj}))

@@ -1,4 +1,5 @@
 import math
+import uuid
 
 from anyascii import anyascii
 from django.conf import settings
@@ -11,8 +12,10 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import Truncator, slugify
+from django.utils.translation import pgettext_lazy
 from django_prose_editor.fields import ProseEditorField
 
+from . import languages, translations
 from .credits import Credit, first_real_paragraph, licence_url, web_link
 from .documents import pdf_page_count, validate_document_file
 from .history import article_history, content_history
@@ -259,8 +262,31 @@ class ProfileQuerySet(models.QuerySet):
         return self.filter(Exists(published))
 
 
-class Author(WritePathModel):
+class LocalizedNameMixin:
+    """Per-language display names (`names`): the name readers of a language see."""
+
+    def name_in(self, language):
+        return self.localized_name(language)[0]
+
+    def localized_name(self, language):
+        """(name, its language) for a page in `language`: the name given for that language,
+        else the main name, which is in the site's default language."""
+        names = self.names or {}
+        for code in (language, (language or "").split("-")[0]):
+            if code and names.get(code):
+                return names[code], code
+        return self.name, languages.default_language()
+
+
+class Author(LocalizedNameMixin, WritePathModel):
     name = models.CharField(max_length=200)
+    names = models.JSONField(
+        "names in other languages",
+        default=dict,
+        blank=True,
+        help_text="The name as pages in other languages show it, by language code, e.g. "
+        '{"ru": "…", "az": "…"}. Pages in a language not listed show the name above.',
+    )
     slug = models.SlugField(max_length=200, unique=True, blank=True)
     role = models.CharField(max_length=200, blank=True, help_text="e.g. Senior Fellow, Energy.")
     bio = models.TextField(blank=True)
@@ -306,13 +332,20 @@ class Author(WritePathModel):
         return Truncator(" ".join(first.split())).words(60)
 
 
-class Topic(WritePathModel):
+class Topic(LocalizedNameMixin, WritePathModel):
     class Kind(models.TextChoices):
         TOPIC = "topic", "Topic"
         REGION = "region", "Region"
         SERIES = "series", "Series"
 
     name = models.CharField(max_length=200)
+    names = models.JSONField(
+        "names in other languages",
+        default=dict,
+        blank=True,
+        help_text="The name as pages in other languages show it, by language code, e.g. "
+        '{"ru": "…", "az": "…"}. Pages in a language not listed show the name above.',
+    )
     slug = models.SlugField(max_length=200, unique=True, blank=True)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.TOPIC)
     description = models.TextField(blank=True)
@@ -362,6 +395,34 @@ def listing_prefetches():
         byline_prefetch(),
         models.Prefetch("article_topics", queryset=ArticleTopic.objects.select_related("topic")),
     ]
+
+
+def load_published_translations(articles):
+    """Fill `published_translations` of many articles with one query (lists, the API)."""
+    groups = {a.translation_group for a in articles if a.translation_group}
+    members = {}
+    if groups:
+        found = (
+            Article.objects.published()
+            .originals()
+            .filter(translation_group__in=groups)
+            .only(*TRANSLATION_LINK_FIELDS)
+            .order_by("language", "pk")
+        )
+        for other in found:
+            members.setdefault(other.translation_group, []).append(other)
+    for article in articles:
+        own = article.working_copy_of_id or article.pk
+        article.__dict__["published_translations"] = [
+            other for other in members.get(article.translation_group, []) if other.pk != own
+        ]
+
+
+# What a link to a translation needs (pages' switcher and alternates, the API, JSON-LD).
+TRANSLATION_LINK_FIELDS = [
+    "pk", "title", "slug", "language", "translation_group", "translated_from", "published_at",
+    "status",
+]  # fmt: skip
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -416,6 +477,20 @@ class ArticleQuerySet(models.QuerySet):
         """Articles themselves, without the working copies of live articles."""
         return self.filter(working_copy_of__isnull=True)
 
+    def in_language(self, language):
+        return self.filter(language=language)
+
+    def translations_of(self, article):
+        """The other articles of the article's translation group, in language order."""
+        if article.translation_group is None:
+            return self.none()
+        return (
+            self.filter(translation_group=article.translation_group)
+            .originals()
+            .exclude(pk=article.working_copy_of_id or article.pk)
+            .order_by("language", "pk")
+        )
+
     def awaiting_review(self):
         return self.filter(status=Article.Status.IN_REVIEW)
 
@@ -438,13 +513,21 @@ class Article(WritePathModel):
         ARCHIVED = "archived", "Archived"
 
     class Type(models.TextChoices):
-        ANALYSIS = "analysis", "Analysis"
-        COMMENTARY = "commentary", "Commentary"
-        REPORT = "report", "Report"
-        EVENT_SUMMARY = "event_summary", "Event summary"
-        NEWS = "news", "News"
+        # Labels in the reader's language: pages show them.
+        ANALYSIS = "analysis", pgettext_lazy("article type", "Analysis")
+        COMMENTARY = "commentary", pgettext_lazy("article type", "Commentary")
+        REPORT = "report", pgettext_lazy("article type", "Report")
+        EVENT_SUMMARY = "event_summary", pgettext_lazy("article type", "Event summary")
+        NEWS = "news", pgettext_lazy("article type", "News")
 
     title = models.CharField(max_length=300)
+    language = models.CharField(
+        max_length=35,
+        choices=languages.choices,
+        default=languages.default_language,
+        db_index=True,
+        help_text="The language the article is written in.",
+    )
     slug = models.SlugField(
         max_length=200,
         blank=True,
@@ -532,6 +615,27 @@ class Article(WritePathModel):
         default=False,
         help_text="Show only the curated related articles, no automatic suggestions.",
     )
+    # Translations: articles that translate each other share a group (an article alone is a
+    # group of one), at most one per language, so a translation names its source by language
+    # (which survives export and import, unlike an id). It remembers the source's version when
+    # last brought up to date, to tell editors when the source changed (`translation_outdated`).
+    translation_group = models.UUIDField(
+        default=uuid.uuid4, null=True, blank=True, editable=False, db_index=True
+    )
+    translated_from = models.CharField(
+        max_length=35,
+        blank=True,
+        editable=False,
+        help_text="The language of the article of its group this one was translated from.",
+    )
+    translation_source_version = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The source's version this translation was last brought up to date with.",
+    )
+    # PostgreSQL's text search configuration of the language (stored vectors use it).
+    search_config = models.CharField(max_length=63, default="simple", editable=False)
     # Workflow. A live article is edited through a working copy: another row, never public,
     # whose `working_copy_of` is the live article (see articles.services.working_copies).
     working_copy_of = models.OneToOneField(
@@ -615,6 +719,12 @@ class Article(WritePathModel):
                 | Q(status__in=["draft", "in_review", "changes_requested"]),
                 name="working_copy_is_never_public",
             ),
+            models.UniqueConstraint(
+                fields=["translation_group", "language"],
+                condition=Q(working_copy_of__isnull=True),
+                name="one_translation_per_language",
+                violation_error_message="This article already has a translation in that language.",
+            ),
         ]
 
     def __str__(self):
@@ -628,12 +738,53 @@ class Article(WritePathModel):
         return reverse("articles:article-detail", kwargs={"slug": self.slug})
 
     def derive_fields(self):
-        """The fields save() derives: sanitised body, slug, reading time (bulk writers call it)."""
+        """The fields save() derives: sanitised body, slug, reading time, search configuration
+        (bulk writers call it)."""
         self.body = sanitize_html(self.body)
         if not self.slug:
             self.slug = unique_slug(Article, self.title, instance=self, fallback="article")
         words = len(html_to_text(self.body).split())
         self.reading_time = max(1, math.ceil(words / WORDS_PER_MINUTE))
+        self.search_config = languages.search_config(self.language)
+
+    @property
+    def language_name(self):
+        return languages.name_of(self.language)
+
+    @cached_property
+    def published_translations(self):
+        """The other published articles of its translation group (one query)."""
+        return list(
+            Article.objects.published().translations_of(self).only(*TRANSLATION_LINK_FIELDS)
+        )
+
+    @cached_property
+    def hreflang_alternates(self):
+        """[(hreflang, url)] for the page's `<link rel="alternate">`s (with x-default)."""
+        own = self.working_copy_of or self
+        return translations.alternates([own, *self.published_translations])
+
+    @cached_property
+    def translation_source(self):
+        """The article of its group this one was translated from (None for an original)."""
+        if not self.translated_from or self.translation_group is None:
+            return None
+        return (
+            Article.objects.originals()
+            .filter(translation_group=self.translation_group, language=self.translated_from)
+            .exclude(pk=self.pk)
+            .first()
+        )
+
+    @property
+    def translation_outdated(self):
+        """The source changed since this translation was last brought up to date."""
+        source = self.translation_source
+        return bool(
+            source is not None
+            and self.translation_source_version is not None
+            and source.version > self.translation_source_version
+        )
 
     @property
     def page_title(self):
@@ -944,6 +1095,9 @@ class ContentChange(models.Model):
     audience = models.CharField(max_length=8, choices=Audience, default=Audience.PUBLIC)
     slug = models.CharField(max_length=200, blank=True)
     previous_slug = models.CharField(max_length=200, blank=True)
+    language = models.CharField(
+        max_length=35, blank=True, help_text="The article's language (BCP 47) at that time."
+    )
     modified_at = models.DateTimeField(help_text="The object's modification time after it.")
     embargoed_until = models.DateTimeField(null=True, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)

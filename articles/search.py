@@ -1,5 +1,10 @@
 """Full-text search over articles: the one function pages and the API call.
 
+Each article is stemmed by the rules of its own language: its stored vectors are made with
+its `search_config` (English, Russian…, `simple` for languages PostgreSQL has no stemmer
+for), and a query is parsed once per configuration and matched only against the articles
+of that configuration, so results never mix stemming rules. `language` narrows to one.
+
 PostgreSQL: the weighted `search_vector` column (title A; dek, summary, author names B;
 body C) that migration 0003 adds and database triggers maintain, a GIN index, `websearch`
 query syntax ("quoted phrases", or, -exclusions), `ts_rank` ordering and `ts_headline`
@@ -38,9 +43,9 @@ from django.db.models.expressions import Col
 from django.db.models.functions import Cast, Concat, Left, Replace
 from django.utils.html import escape
 
+from . import languages
 from .models import Article, ArticleAuthor
 
-SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
 MAX_FALLBACK_TERMS = 8
 # Ranking reads each candidate's full vector (with the body, stored out of line), so only
@@ -79,8 +84,9 @@ def clean_query(query):
     return " ".join(str(query or "").split())[:MAX_QUERY_LENGTH]
 
 
-def search_articles(queryset, query):
-    """`queryset` filtered to matches of `query`, best first (at most MAX_RESULTS).
+def search_articles(queryset, query, language=None):
+    """`queryset` filtered to matches of `query` (in articles of `language` when given),
+    best first (at most MAX_RESULTS).
 
     Annotates `search_snippet`: an HTML-safe fragment of the text with the matching words
     in <mark>, safe to render with `|safe`. An empty query matches nothing. On PostgreSQL the
@@ -89,10 +95,37 @@ def search_articles(queryset, query):
     query = clean_query(query)
     if not query:
         return queryset.none()
+    if language:
+        queryset = queryset.filter(language=language)
     vendor = connections[queryset.db].vendor
     if vendor == "postgresql":
-        return _search_postgresql(queryset, query)
+        return _search_postgresql(queryset, query, _configs(language))
     return _search_fallback(queryset, query)
+
+
+def _configs(language):
+    """The text search configurations to parse the query with."""
+    if language:
+        return [languages.search_config(language)]
+    return list(languages.search_configs())
+
+
+def _matching(query, configs, *, loose=False):
+    """Articles whose stored vector (alias `search_match`) matches the query parsed by their
+    own configuration: one constant query per configuration, so the GIN index answers."""
+    query_class = _LooseSearchQuery if loose else SearchQuery
+    condition = Q()
+    for config in configs:
+        condition |= Q(
+            search_config=config,
+            search_match=query_class(query, search_type="websearch", config=config),
+        )
+    return condition
+
+
+def _row_query(query):
+    """The query parsed by each row's own configuration (ranking, checks, headlines)."""
+    return SearchQuery(query, search_type="websearch", config=F("search_config"))
 
 
 def search_vector_column():
@@ -158,24 +191,26 @@ def _may_not_match(query):
     return '"' in query or "-" in query
 
 
-def _newest(queryset, column, search_query, limit):
+def _newest(queryset, column, condition, limit):
     return (
         queryset.alias(search_match=column)
-        .filter(search_match=search_query)
+        .filter(condition)
         .order_by("-published_at", "-pk")
         .values("pk")[:limit]
     )
 
 
-def _search_postgresql(queryset, query):
-    search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-    head_matches = _newest(queryset, _search_head_column(), search_query, HEAD_CANDIDATES)
+def _search_postgresql(queryset, query, configs):
+    search_query = _row_query(query)
+    head_matches = _newest(
+        queryset, _search_head_column(), _matching(query, configs), HEAD_CANDIDATES
+    )
     if _has_phrase(query):
-        body_query = _LooseSearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        body_condition = _matching(query, configs, loose=True)
         body_limit = PHRASE_BODY_CANDIDATES
     else:
-        body_query, body_limit = search_query, BODY_CANDIDATES
-    body_matches = _newest(queryset, search_vector_column(), body_query, body_limit)
+        body_condition, body_limit = _matching(query, configs), BODY_CANDIDATES
+    body_matches = _newest(queryset, search_vector_column(), body_condition, body_limit)
     candidates = queryset.filter(pk__in=head_matches.union(body_matches, all=True))
     if _may_not_match(query):
         # A head match may hold an excluded word in its body, a loose body match may hold
@@ -202,7 +237,7 @@ def _search_postgresql(queryset, query):
         queryset.filter(_IsAnyOf(F("pk"), ranking))
         .annotate(
             search_snippet=SearchHeadline(
-                document, search_query, config=SEARCH_CONFIG, **HEADLINE_OPTIONS
+                document, search_query, config=F("search_config"), **HEADLINE_OPTIONS
             )
         )
         .order_by(Func(ranking, F("pk"), function="array_position"))
@@ -278,8 +313,10 @@ def refresh_search_vectors(article_ids):
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Article._meta.db_table} "
-            "SET search_vector = articles_search_document(title, dek, summary, body, id), "
-            "search_head = articles_search_head_document(title, dek, summary, id) "
+            "SET search_vector = articles_search_document("
+            "search_config::regconfig, title, dek, summary, body, id), "
+            "search_head = articles_search_head_document("
+            "search_config::regconfig, title, dek, summary, id) "
             "WHERE id = ANY(%s)",
             [sorted(article_ids)],
         )
@@ -293,9 +330,8 @@ def matching(queryset, query):
     if not query:
         return queryset
     if connections[queryset.db].vendor == "postgresql":
-        document = SearchQuery(query, search_type="websearch", config="english")
-        return queryset.alias(document=search_vector_column()).filter(
-            Q(document=document) | Q(title__icontains=query)
+        return queryset.alias(search_match=search_vector_column()).filter(
+            _matching(query, _configs(None)) | Q(title__icontains=query)
         )
     words = Q()
     for word in query.split():

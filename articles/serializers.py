@@ -5,7 +5,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from . import hooks
+from . import hooks, languages
 from .citations import citation_formats
 from .models import Article, ArticleDocument, Author, Image, PublicCorrection, Source, Topic
 
@@ -130,8 +130,30 @@ class TopicSerializer(TopicSummarySerializer):
         return api_url(self.context.get("request"), "article-list") + f"?topic={topic.slug}"
 
 
+class TranslationSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(source="public_url", help_text="The public page.")
+    api_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Article
+        fields = ["language", "slug", "title", "url", "api_url"]
+
+    def get_api_url(self, article) -> str:
+        return api_url(self.context.get("request"), "article-detail", slug=article.slug)
+
+
 class ArticleSummarySerializer(SparseFieldsMixin, serializers.ModelSerializer):
     type = serializers.ChoiceField(source="article_type", choices=Article.Type.choices)
+    language = serializers.CharField(
+        help_text="The language the article is written in: a BCP 47 code, one of "
+        f"{', '.join(languages.codes())} (the `language` filter takes the same codes)."
+    )
+    translations = TranslationSerializer(
+        source="published_translations",
+        many=True,
+        help_text="The article's published translations (its translation group, without "
+        "itself), by language.",
+    )
     url = serializers.CharField(source="public_url", help_text="The public page.")
     api_url = serializers.SerializerMethodField()
     canonical_url = serializers.CharField(
@@ -157,9 +179,9 @@ class ArticleSummarySerializer(SparseFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Article
         fields = [
-            "id", "slug", "title", "dek", "summary", "type", "url", "api_url", "canonical_url",
-            "licence", "published_at", "updated_at", "modified_at", "reading_time", "featured",
-            "authors", "topics",
+            "id", "slug", "title", "language", "translations", "dek", "summary", "type", "url",
+            "api_url", "canonical_url", "licence", "published_at", "updated_at", "modified_at",
+            "reading_time", "featured", "authors", "topics",
             "hero_image", "embargoed_until",
         ]  # fmt: skip
 

@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.urls import reverse
 
+from . import languages, translations
 from .models import Article, Author, Topic
 
 
@@ -42,6 +43,8 @@ class ArticleSitemap(SiteUrlSitemap):
             .only(
                 "slug",
                 "title",
+                "language",
+                "translation_group",
                 "updated_at",
                 "published_at",
                 "hero_image__file",
@@ -58,14 +61,46 @@ class ArticleSitemap(SiteUrlSitemap):
     def lastmod(self, article):
         return max(article.updated_at, article.published_at)
 
+    def get_urls(self, *args, **kwargs):
+        """Each article with `xhtml:link` alternates: its published translations, itself and
+        x-default (the same set on every member of a group)."""
+        urls = super().get_urls(*args, **kwargs)
+        groups = {}
+        for article in translated_articles():
+            groups.setdefault(article.translation_group, []).append(article)
+        for url in urls:
+            members = groups.get(url["item"].translation_group, [])
+            url["alternates"] = [
+                {"lang_code": code, "location": location}
+                for code, location in translations.alternates(members)
+            ]
+        return urls
+
     def get_latest_lastmod(self):
         """For the index: one aggregate, never every article in Python."""
         latest = self.items().aggregate(updated=Max("updated_at"), published=Max("published_at"))
         return max(filter(None, latest.values()), default=None)
 
 
+def translated_articles():
+    """The published articles of groups with more than one published member (one query)."""
+    published = Article.objects.published()
+    shared = (
+        published.values("translation_group")
+        .annotate(members=Count("pk"))
+        .filter(members__gt=1)
+        .values("translation_group")
+    )
+    return published.filter(translation_group__in=shared).only(
+        "pk", "slug", "language", "translation_group"
+    )
+
+
 class ArticleImageSitemap(ArticleSitemap):
     """Articles with a hero image, for the image sitemap."""
+
+    def get_urls(self, *args, **kwargs):
+        return SiteUrlSitemap.get_urls(self, *args, **kwargs)
 
     def items(self):
         return super().items().filter(hero_image__isnull=False)
@@ -105,15 +140,20 @@ class PageSitemap(SiteUrlSitemap):
     priority = 0.6
 
     def items(self):
-        return [
-            "articles:home",
-            "articles:article-list",
-            "articles:author-list",
-            "articles:topic-list",
+        pages = [
+            ("articles:home", {}),
+            ("articles:article-list", {}),
+            ("articles:author-list", {}),
+            ("articles:topic-list", {}),
         ]
+        for code in languages.codes():
+            pages.append(("articles:language-home", {"language": code}))
+            pages.append(("articles:language-article-list", {"language": code}))
+        return pages
 
-    def location(self, name):
-        return reverse(name)
+    def location(self, page):
+        name, kwargs = page
+        return reverse(name, kwargs=kwargs)
 
 
 class ArticlePDFSitemap(SiteUrlSitemap):

@@ -1,10 +1,27 @@
 from django.contrib.sitemaps import views as sitemap_views
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
 
-from . import feeds, views
+from . import feeds, languages, views
 from .sitemaps import IMAGE_SITEMAPS, SITEMAPS
 
 app_name = "articles"
+
+
+class LanguageConverter:
+    """A content language's code in an address (`/ru/`); any other code is no match."""
+
+    regex = r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*"
+
+    def to_python(self, value):
+        if value not in languages.codes():
+            raise ValueError(value)
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(LanguageConverter, "language")
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -52,4 +69,17 @@ urlpatterns = [
     ),
     path("robots.txt", views.robots_txt, name="robots"),
     path("favicon.ico", views.favicon, name="favicon"),
+    # Language sections: the latest articles, the archive and the feeds of one language.
+    path("<language:language>/", views.HomeView.as_view(), name="language-home"),
+    path(
+        "<language:language>/articles/",
+        views.ArticleListView.as_view(),
+        name="language-article-list",
+    ),
+    path("<language:language>/feeds/rss/", feeds.LanguageArticleFeed(), name="language-feed"),
+    path(
+        "<language:language>/feeds/atom/",
+        feeds.AtomLanguageArticleFeed(),
+        name="language-atom-feed",
+    ),
 ]

@@ -9,7 +9,7 @@ from django.http import FileResponse, HttpResponse, HttpResponseServerError, Jso
 from django.shortcuts import get_object_or_404
 from django.template import loader
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
@@ -19,7 +19,7 @@ from django.views.generic import DetailView, ListView
 
 from cpc_site.caching import cached_count, get_fragment, load_fragments
 
-from . import pdfs, search
+from . import languages, pdfs, search
 from .citations import citation_formats, citation_html
 from .forms import SearchForm
 from .models import Article, Author, Topic, byline_prefetch
@@ -34,6 +34,43 @@ TOPIC_KIND_HEADINGS = {
     Topic.Kind.REGION: "Regions",
     Topic.Kind.SERIES: "Series",
 }
+
+
+class ReaderLanguageMixin:
+    """Pages speak the reader's language: the site's default, or the language of what they
+    show (an article, a language section), when its interface strings ship (`speak`)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        # The template renders here, in the language the view chose while it worked.
+        with translation.override(settings.LANGUAGE_CODE):
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+        return response
+
+    def speak(self, language):
+        translation.activate(languages.interface_language(language))
+
+
+class LanguageSectionMixin(ReaderLanguageMixin):
+    """A list narrowed to one language when the address names one (`/ru/articles/`)."""
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.section_language = kwargs.get("language")
+
+    def in_section(self, queryset):
+        if not self.section_language:
+            return queryset
+        self.speak(self.section_language)
+        return queryset.in_language(self.section_language)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            section_language=self.section_language,
+            section_language_name=languages.name_of(self.section_language or ""),
+            **kwargs,
+        )
 
 
 class PublishedArticlesMixin:
@@ -88,25 +125,27 @@ class PublishedArticlesMixin:
         return [article.pk, article.card_image_variant]
 
 
-class HomeView(PublishedArticlesMixin, ListView):
+class HomeView(LanguageSectionMixin, PublishedArticlesMixin, ListView):
+    """The latest articles; `/<language>/`: the latest in one language."""
+
     template_name = "articles/home.html"
     context_object_name = "articles"
     paginate_by = LIST_PAGE_SIZE
 
     def get_queryset(self):
         # The featured card shows its picture uncached.
-        return self.published_articles().select_related("hero_image")
+        return self.in_section(self.published_articles()).select_related("hero_image")
 
 
-class ArticleListView(PublishedArticlesMixin, ListView):
-    """The archive: every published article, filtered by type and year."""
+class ArticleListView(LanguageSectionMixin, PublishedArticlesMixin, ListView):
+    """The archive: every published article (or those in one language), by type and year."""
 
     template_name = "articles/article_list.html"
     context_object_name = "articles"
     paginate_by = LIST_PAGE_SIZE
 
     def get_queryset(self):
-        queryset = self.published_articles()
+        queryset = self.in_section(self.published_articles())
         self.selected_type = self.request.GET.get("type", "")
         if self.selected_type not in Article.Type.values:
             self.selected_type = ""
@@ -119,7 +158,12 @@ class ArticleListView(PublishedArticlesMixin, ListView):
         return queryset
 
     def get_context_data(self, **kwargs):
-        years = [d.year for d in Article.objects.published().dates("published_at", "year", "DESC")]
+        years = [
+            d.year
+            for d in self.in_section(Article.objects.published()).dates(
+                "published_at", "year", "DESC"
+            )
+        ]
         return super().get_context_data(
             types=Article.Type.choices,
             years=years,
@@ -129,7 +173,7 @@ class ArticleListView(PublishedArticlesMixin, ListView):
         )
 
 
-class ArticleDetailView(DetailView):
+class ArticleDetailView(ReaderLanguageMixin, DetailView):
     template_name = "articles/article_detail.html"
     context_object_name = "article"
     # Cached parts of the page ({% cachedfragment %}, cpc_site.caching): those that show only
@@ -146,6 +190,7 @@ class ArticleDetailView(DetailView):
         article = super().get_object(
             Article.objects.published().select_related("hero_image", "social_image")
         )
+        self.speak(article.language)
         keys = [(name, [article.pk], article.modified_at) for name in self.fragments]
         keys += [(name, [article.pk]) for name in self.other_fragments]
         if not load_fragments(self.request, keys):
@@ -176,6 +221,7 @@ class ArticlePreviewView(ArticleDetailView):
         article = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         if not policy.may_preview(self.request.user, article):
             raise PermissionDenied
+        self.speak(article.language)
         return article
 
     def get_context_data(self, **kwargs):
@@ -288,16 +334,26 @@ class SearchView(PublishedArticlesMixin, ListView):
         )
         self.form.is_valid()  # a filter that does not validate is ignored, its message shown
         self.query = self.form.value("q") or ""
+        self.language = self.request.GET.get("language", "")
+        if self.language not in languages.codes():
+            self.language = ""
         articles = self.form.filter(self.published_articles())
         # A result card shows no body: leave the longest column in the database.
-        results = search.search_articles(articles, self.query).defer("body")
+        results = search.search_articles(
+            articles, self.query, language=self.language or None
+        ).defer("body")
         if self.form.newest_first:
             results = results.order_by("-published_at", "-pk")
         return results
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            form=self.form, query=self.query, results_limit=search.MAX_RESULTS, **kwargs
+            form=self.form,
+            query=self.query,
+            results_limit=search.MAX_RESULTS,
+            search_languages=languages.choices(),
+            selected_language=self.language,
+            **kwargs
         )
 
 

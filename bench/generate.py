@@ -389,8 +389,10 @@ def generate(article_count, seed):
         if cursor.fetchone():
             cursor.execute(
                 "UPDATE articles_article "
-                "SET search_vector = articles_search_document(title, dek, summary, body, id), "
-                "search_head = articles_search_head_document(title, dek, summary, id)"
+                "SET search_vector = articles_search_document("
+                "search_config::regconfig, title, dek, summary, body, id), "
+                "search_head = articles_search_head_document("
+                "search_config::regconfig, title, dek, summary, id)"
             )
     connection.close()
     with connection.cursor() as cursor:

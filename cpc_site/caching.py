@@ -62,6 +62,7 @@ from django.utils.cache import (
     patch_vary_headers,
 )
 from django.utils.http import http_date, parse_http_date_safe
+from django.utils.translation import get_language
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
@@ -628,11 +629,12 @@ def fragments_enabled(request):
 
 
 def _fragment_key(name, keys, since=None):
-    """A fragment's key. `since` is the change stamp of the one article the fragment shows
-    (its `modified_at`, which the change log moves with every change readers can see of the
+    """A fragment's key. Fragments hold interface strings: one copy per language the page
+    speaks. `since` is the change stamp of the one article the fragment shows (its
+    `modified_at`, which the change log moves with every change readers can see of the
     article or of what it shows: authors, topics, image, related block): such a fragment
     outlives content generations, because a change it shows gives it a new key."""
-    key = f"fragment:{name}:" + ":".join(str(k) for k in keys)
+    key = f"fragment:{name}:{get_language()}:" + ":".join(str(k) for k in keys)
     return key if since is None else f"{key}@{since.timestamp()}"
 
 

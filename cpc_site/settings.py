@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from articles.languages import check_settings as check_content_languages
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -131,6 +133,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
                 "cpc_site.context_processors.site",
             ],
         },
@@ -262,7 +265,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# The reader interface (navigation, "Related Articles", dates) ships in these languages
+# (locale/); pages take the language of their content or of their language section.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ru", "Русский")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The languages articles are written in (BCP 47 codes), and the one new articles get.
+CONTENT_LANGUAGES = env_list("CONTENT_LANGUAGES", "en,ru,az,kk")
+DEFAULT_CONTENT_LANGUAGE = os.environ.get("DEFAULT_CONTENT_LANGUAGE", CONTENT_LANGUAGES[0])
+try:
+    check_content_languages(CONTENT_LANGUAGES, DEFAULT_CONTENT_LANGUAGE)
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from None
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

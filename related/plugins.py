@@ -55,7 +55,7 @@ class RelatedBlockField(serializers.Field):
 
     def to_representation(self, article):
         return RelatedArticleSerializer(
-            related_items(article), many=True, context=self.context
+            related_items(article, language=article.language), many=True, context=self.context
         ).data
 
 

@@ -28,10 +28,48 @@ def block_size_of(article):
     return article.related_block_size or block_size()
 
 
-def related_items(article, limit=None):
+def related_items(article, limit=None, *, language=None):
     """The block for `article`: curated links to live articles first, in the editors' order,
     then stored suggestions of live articles (unless the article shows curated links only).
-    Two queries at most, whatever the corpus size."""
+    Two queries at most, whatever the corpus size; with `language` (a reader's page), each
+    article is replaced by its published translation into that language where one exists
+    (one more query)."""
+    if not language:
+        return _related_items(article, limit)
+    limit = limit or block_size_of(article)
+    # Translations of one work count once, so read a few more to fill the block.
+    return in_language(_related_items(article, 2 * limit), language, article)[:limit]
+
+
+def in_language(items, language, page_article):
+    """`items` with each article replaced by its live translation into `language`, if any;
+    one article per translation group, none of the page's own group."""
+    groups = {
+        item.article.translation_group
+        for item in items
+        if item.article.language != language and item.article.translation_group
+    }
+    if not groups:
+        return [i for i in items if i.article.translation_group != page_article.translation_group]
+    translations = {
+        translation.translation_group: translation
+        for translation in Article.objects.published()
+        .originals()
+        .filter(translation_group__in=groups, language=language)
+    }
+    result, shown = [], {page_article.translation_group}
+    for item in items:
+        group = item.article.translation_group
+        translation = translations.get(group)
+        if item.article.language != language and translation:
+            item = RelatedItem(article=translation, curated=item.curated)
+        if group is None or group not in shown:
+            shown.add(group)
+            result.append(item)
+    return result
+
+
+def _related_items(article, limit=None):
     limit = limit or block_size_of(article)
     live = Article.objects.published()
     links = (

@@ -128,14 +128,16 @@ def _excluded_ids(article):
     )
 
 
-def _fulltext_candidate_ids(terms, known_ids):
+def _fulltext_candidate_ids(terms, known_ids, config):
     """PostgreSQL only: the live articles anywhere in the corpus that best match the article's
-    distinctive words, through the GIN index, so similar older articles are found too."""
+    distinctive words, through the GIN index, so similar older articles are found too. Only
+    articles stemmed like it (its language's configuration) are searched this way."""
     if not terms:
         return []
-    query = _any_of(terms)
+    query = _any_of(terms, config)
     matches = (
         Article.objects.published()
+        .filter(search_config=config)
         .alias(document=search_vector_column())
         .filter(document=query)
         .exclude(pk__in=known_ids)
@@ -150,10 +152,10 @@ def _fulltext_candidate_ids(terms, known_ids):
     )
 
 
-def _any_of(terms):
+def _any_of(terms, config):
     query = None
     for term in sorted(terms):
-        part = SearchQuery(term, config="english")
+        part = SearchQuery(term, config=config)
         query = part if query is None else query | part
     return query
 
@@ -210,15 +212,15 @@ class FeatureCache:
             )
 
 
-def _fulltext_ranks(candidate_ids, terms):
+def _fulltext_ranks(candidate_ids, terms, config):
     """PostgreSQL full-text rank of each candidate against the article's words, scaled to 0..1."""
     if not terms or not candidate_ids:
         return {}
-    query = _any_of(terms)
+    query = _any_of(terms, config)
     vector = (
-        SearchVector("title", weight="A", config="english")
-        + SearchVector("dek", weight="B", config="english")
-        + SearchVector("summary", weight="B", config="english")
+        SearchVector("title", weight="A", config=config)
+        + SearchVector("dek", weight="B", config=config)
+        + SearchVector("summary", weight="B", config=config)
     )
     ranks = dict(
         Article.objects.filter(pk__in=candidate_ids)
@@ -262,11 +264,13 @@ def score_candidates(article, *, cache=None):
         # ts_rank knows no corpus statistics: ask PostgreSQL about the distinctive words only.
         distinctive = _distinctive(own_vector)
         known = {c.pk for c in candidates} | _excluded_ids(article)
-        extra = _fulltext_candidate_ids(distinctive, known)
+        extra = _fulltext_candidate_ids(distinctive, known, article.search_config)
         if extra:
             candidates += cache.get(extra).values()
             idf, own_vector = _weigh(own, candidates)
-        ranks = _fulltext_ranks([c.pk for c in candidates], _distinctive(own_vector))
+        ranks = _fulltext_ranks(
+            [c.pk for c in candidates], _distinctive(own_vector), article.search_config
+        )
     own_norm = math.sqrt(sum(weight * weight for weight in own_vector.values()))
     reference = own.published_at or max(c.published_at for c in candidates)
     newest = max(c.published_at for c in candidates)

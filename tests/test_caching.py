@@ -273,7 +273,8 @@ def test_a_cached_article_fragment_leaves_one_query_per_page(
 ):
     article = make_article(authors=[make_author(), make_author()], sources=3)
     link(article, make_article())
-    with django_assert_max_num_queries(10):  # documents and "More from" the authors: one each
+    # Documents, "More from" the authors, the published translations (hreflang): one each.
+    with django_assert_max_num_queries(11):
         first = client.get(article.get_absolute_url())
 
     with django_assert_num_queries(1):
@@ -399,7 +400,8 @@ def test_cached_api_list_items_leave_one_query_and_load_no_images(
     for _ in range(3):
         make_article(authors=[make_author()], hero_image=make_image())
     url = "/api/v1/articles/?page_size=20"
-    with django_assert_max_num_queries(6):  # all misses: count, page, images, authors, topics
+    # All misses: count, page, images, authors, topics, published translations.
+    with django_assert_max_num_queries(7):
         first = client.get(url)
 
     with django_assert_num_queries(1) as queries:  # the page (its count is cached too)

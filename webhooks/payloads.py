@@ -51,6 +51,7 @@ def body(change, *, article_data=None):
         "id": change.object_id,
         "slug": change.slug,
         "previous_slug": change.previous_slug or None,
+        "language": change.language,
         "modified_at": _time.to_representation(change.modified_at),
         "embargoed_until": _time.to_representation(change.embargoed_until)
         if change.embargoed_until

@@ -28,6 +28,10 @@ class ChangeEventSerializer(serializers.Serializer):
     previous_slug = serializers.SerializerMethodField(
         help_text="On `updated` and `embargoed`: the slug before a rename; otherwise null."
     )
+    language = serializers.CharField(
+        help_text="The article's language (BCP 47 code) at that time; a partner that syndicates "
+        "one language can skip the others without fetching them."
+    )
     time = serializers.DateTimeField(source="recorded_at", help_text="When the change was made.")
     modified_at = serializers.DateTimeField(
         help_text="The article's modification time after this change (its `modified_at`)."

@@ -17,7 +17,7 @@ from cpc_site.api_errors import InvalidParameters
 from cpc_site.caching import cached_items, fragments_enabled
 
 from ..api_filters import ArticleFilter, StrictFilterBackend
-from ..models import Author, Topic, listing_prefetches
+from ..models import Author, Topic, listing_prefetches, load_published_translations
 from ..revisions import published_revisions
 from ..serializers import (
     ArticleDetailSerializer,
@@ -111,6 +111,7 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
 
     def serialize_list_items(self, articles):
         prefetch_related_objects(articles, "hero_image", *listing_prefetches())
+        load_published_translations(articles)
         return self.get_serializer(articles, many=True).data
 
     def retrieve(self, request, *args, **kwargs):

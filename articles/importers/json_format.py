@@ -9,6 +9,7 @@ Image files are referenced by their path under MEDIA_ROOT; pass that folder (or 
 """
 
 import json
+import uuid
 from datetime import date, datetime
 from pathlib import Path
 
@@ -46,7 +47,8 @@ FORMAT = "cpc-site-content"
 FORMAT_VERSION = 1
 DERIVED = {
     "id", "created_at", "updated_at", "version", "reading_time", "width", "height",
-    "renditions", "renditions_status", "content_hash", "history_id", "search_vector", "modified_at", "feed_state", "feed_slug",
+    "renditions", "renditions_status", "content_hash", "history_id", "search_vector",
+    "modified_at", "feed_state", "feed_slug", "search_config",
 }  # fmt: skip
 
 
@@ -68,6 +70,8 @@ def _dump(field, instance):
         return value.name or ""
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
     return value
 
 

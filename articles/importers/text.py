@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from ..credits import CREDIT_LINE
+from ..languages import guess_language
 from .base import ArticleItem, AuthorItem, ImageItem, ItemError, RelatedRef, clean_title
 
 AUTHOR_LINE = re.compile(r"^authors?\s*:\s*(.+)$", re.I)
@@ -126,6 +127,7 @@ def read_page_text(path, *, media_dir=None):
             media_dir=Path(media_dir),
             label=image_file.name,
         )
+    language = guess_language(" ".join([title, *paragraphs]))
     item = ArticleItem(
         key=article_key(title),
         position=position,
@@ -136,11 +138,14 @@ def read_page_text(path, *, media_dir=None):
             "body": body,
             # Without an image file the credit stays with the article (never in the body).
             "image_credit": "" if image_file is not None else credit[:200],
+            **({"language": language} if language else {}),
         },
         authors=[AuthorItem(key=author_key(name), name=name) for name in authors],
         hero_key=hero_key,
         related=refs,
-        keep_on_update=() if published_at else ("published_at",),
+        # The language is a guess: once an editor could correct it, a new import keeps theirs.
+        keep_on_update=("language",) if published_at else ("published_at", "language"),
+        warnings=[f"language guessed from the text's script: {language}"] if language else [],
     )
     return hero_image, item
 

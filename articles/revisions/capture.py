@@ -19,13 +19,14 @@ SYSTEM_USERNAME = "system"
 # Article fields a revision restores and compares (created_by, import_key and derived
 # fields such as updated_at, version and reading_time are provenance, not content).
 CONTENT_FIELDS = [
-    "title", "slug", "dek", "summary", "body", "article_type", "hero_image",
-    "image_credit", "image_credit_url", "image_licence", "status", "published_at", "licence", "canonical_url", "seo_title", "seo_description",
+    "title", "language", "slug", "dek", "summary", "body", "article_type", "hero_image",
+    "image_credit", "image_credit_url", "image_licence", "status", "published_at", "licence",
+    "canonical_url", "seo_title", "seo_description",
     "social_image", "related_block_size", "related_curated_only",
 ]  # fmt: skip
 WORKFLOW_FIELDS = {"status", "published_at"}
 PUBLIC_FIELDS = [
-    "title", "slug", "dek", "summary", "body", "article_type", "published_at", "licence",
+    "title", "language", "slug", "dek", "summary", "body", "article_type", "published_at", "licence",
     "canonical_url",
 ]  # fmt: skip
 

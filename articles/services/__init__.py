@@ -40,6 +40,7 @@ from .content import (
     save_object,
     save_topic,
 )
+from .translations import mark_translation_current, translate_article, translation_changes
 from .working_copies import (
     autosave,
     clear_autosave,
@@ -53,6 +54,9 @@ from .working_copies import (
 from .writing import FAN_OUT_INLINE, Unit, writing
 
 __all__ = [
+    "mark_translation_current",
+    "translate_article",
+    "translation_changes",
     "FAN_OUT_INLINE",
     "StaleEdit",
     "Unit",

@@ -7,9 +7,12 @@ from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from articles import languages
 
 from ..credits import licence_url
 
@@ -82,7 +85,8 @@ def publisher():
 
 
 def article_schema(article):
-    """schema.org JSON-LD of an article, from the detail prefetch (no queries of its own)."""
+    """schema.org JSON-LD of an article, from the detail prefetch and its published
+    translations (`Article.published_translations`, one query)."""
     data = {
         "@context": "https://schema.org",
         "@type": SCHEMA_TYPES.get(article.article_type, "NewsArticle"),
@@ -94,7 +98,7 @@ def article_schema(article):
         "description": article.meta_description,
         "articleSection": article.get_article_type_display(),
         "keywords": [topic.name for topic in article.topic_list],
-        "inLanguage": settings.LANGUAGE_CODE,
+        "inLanguage": article.language,
         "wordCount": len(article.body_text.split()),
         "timeRequired": f"PT{article.reading_time}M",
         "isAccessibleForFree": True,
@@ -139,6 +143,20 @@ def article_schema(article):
     ]
     if corrections:
         data["correction"] = corrections
+    data.update(translation_schema(article))
+    return data
+
+
+def translation_schema(article):
+    """`translationOfWork` (the published source) and `workTranslation` (published
+    translations made from this article), from `published_translations`."""
+    data = {}
+    for other in article.published_translations:
+        work = {"@id": other.public_url, "inLanguage": other.language}
+        if other.language == article.translated_from:
+            data["translationOfWork"] = work
+        elif other.translated_from == article.language:
+            data.setdefault("workTranslation", []).append(work)
     return data
 
 
@@ -205,3 +223,33 @@ def iso(value):
     if not value:
         return ""
     return timezone.localtime(value).replace(microsecond=0).isoformat()
+
+
+@register.filter
+def lang_attr(language):
+    """` lang="…"` for content in another language than the page's, else nothing."""
+    if language and language != translation.get_language():
+        return format_html(' lang="{}"', language)
+    return ""
+
+
+@register.simple_tag
+def display_name(obj, language):
+    """An author's or topic's name as readers of `language` see it, marked with its language
+    when that is not the page's."""
+    name, name_language = obj.localized_name(language)
+    marker = lang_attr(name_language)
+    return format_html("<span{}>{}</span>", marker, name) if marker else name
+
+
+@register.simple_tag
+def language_sections():
+    """The site's content languages, each with its section's address."""
+    return [
+        {
+            "code": code,
+            "name": languages.name_of(code),
+            "url": reverse("articles:language-home", kwargs={"language": code}),
+        }
+        for code in languages.codes()
+    ]

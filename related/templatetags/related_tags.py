@@ -9,7 +9,7 @@ register = template.Library()
 
 @register.inclusion_tag("related/related_block.html")
 def related_block(article):
-    return {"related": related_items(article)}
+    return {"related": related_items(article, language=article.language)}
 
 
 def panel_context(article, user):

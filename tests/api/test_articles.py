@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 LIST_FIELDS = {
     "id", "slug", "title", "dek", "summary", "type", "url", "api_url", "canonical_url",
     "licence", "published_at", "updated_at", "modified_at", "reading_time", "authors",
-    "topics", "hero_image", "embargoed_until", "featured",
+    "topics", "hero_image", "embargoed_until", "featured", "language", "translations",
 }  # fmt: skip
 DETAIL_FIELDS = LIST_FIELDS | {
     "body", "body_text", "image_credit", "pdf_url", "documents", "sources", "related", "corrections", "citation",

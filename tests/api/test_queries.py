@@ -15,7 +15,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-LIST_QUERIES = 4  # count, page, authors, topics
+LIST_QUERIES = 5  # count, page, authors, topics, published translations
 DETAIL_QUERIES = 9  # article, authors, topics, sources, corrections, related links (+ spare)
 KEY_QUERIES = 6  # the key, last used, today's usage (created on the day's first request)
 

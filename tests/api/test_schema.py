@@ -30,7 +30,8 @@ def test_schema_describes_every_endpoint_and_its_problem_responses(api):
     assert "403" in paths["/api/v1/articles/{slug}/revisions/"]["get"]["responses"]
     names = {p["name"] for p in paths["/api/v1/articles/"]["get"]["parameters"]}
     assert names == {
-        "author", "topic", "type", "published_after", "published_before", "updated_since",
+        "author", "topic", "type", "language", "published_after", "published_before",
+        "updated_since",
         "search", "ordering", "fields", "page", "page_size", "cursor",
     }  # fmt: skip
     assert {"ApiKey", "XApiKey"} <= set(schema["components"]["securitySchemes"])

@@ -19,9 +19,13 @@ def test_seed_demo_creates_published_content_and_is_idempotent(client):
     assert Article.objects.published().count() >= 5
     assert Article.objects.exclude(status="published").exists()
     assert {row.history_user.username for row in Article.history.all()} == {"system"}
-    article = Article.objects.published().exclude(hero_image=None).first()
+    article = Article.objects.published().filter(language="en").exclude(hero_image=None).first()
     page = client.get(article.get_absolute_url()).content.decode()
     assert "Image source:" in page
+    russian = Article.objects.published().get(
+        translation_group=article.translation_group, language="ru"
+    )
+    assert "Источник изображения:" in client.get(russian.get_absolute_url()).content.decode()
     assert article.ordered_authors[0].name in page
     # Every published demo article has a full "Related Articles" block (curated + suggested).
     for demo in Article.objects.published():

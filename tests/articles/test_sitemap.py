@@ -66,6 +66,11 @@ def test_page_sitemap_lists_the_index_pages(client, settings):
         f"{settings.SITE_URL}/articles/",
         f"{settings.SITE_URL}/authors/",
         f"{settings.SITE_URL}/topics/",
+        *(
+            f"{settings.SITE_URL}/{code}/{page}"
+            for code in settings.CONTENT_LANGUAGES
+            for page in ("", "articles/")
+        ),
     ]
 
 

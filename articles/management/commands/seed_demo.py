@@ -41,11 +41,18 @@ AUTHORS = [
         "corridors, water management and regional institutions in Central Asia.",
     ),
     (
-        "Марина Соколова",
+        "Marina Sokolova",
         "Visiting Scholar",
         "Marina Sokolova researches maritime law and the legal status of the Caspian Sea.",
     ),
 ]
+
+# How pages in other languages show some names.
+NAMES_BY_LANGUAGE = {
+    "Marina Sokolova": {"ru": "Марина Соколова"},
+    "Energy": {"ru": "Энергетика", "az": "Enerji"},
+    "Security": {"ru": "Безопасность", "az": "Təhlükəsizlik"},
+}
 
 TOPICS = [
     ("Energy", Topic.Kind.TOPIC, "Oil, gas, power grids and the energy transition."),
@@ -122,17 +129,18 @@ ARTICLES = [
     },
     {
         "title": "Правовой статус Каспия: пять лет после конвенции",
-        "dek": "The 2018 convention settled principles; the seabed is still being divided.",
+        "language": "ru",
+        "dek": "Конвенция 2018 года закрепила принципы; дно моря всё ещё делят.",
         "type": Article.Type.ANALYSIS,
         "authors": [3, 0],
         "topics": ["Security", "Energy"],
-        "credit": ("Archive photo (2018)", ""),
+        "credit": ("Архивное фото (2018)", ""),
         "days_ago": 31,
         "paragraphs": [
-            "The convention on the legal status of the Caspian Sea left the division of the seabed "
-            "to bilateral agreements.",
-            "Several of those agreements are now in force, but the southern section remains open.",
-            "Until it is settled, fields that straddle the lines will stay undeveloped.",
+            "Конвенция о правовом статусе Каспийского моря оставила раздел морского дна "
+            "двусторонним соглашениям.",
+            "Несколько таких соглашений уже вступили в силу, но южный участок остаётся открытым.",
+            "Пока он не урегулирован, месторождения на линиях раздела не будут разрабатываться.",
         ],
     },
     {
@@ -196,12 +204,21 @@ class Command(BaseCommand):
 
     def create_demo_content(self, user):
         authors = [
-            services.save_author(author=Author(name=name, role=role, bio=bio), user=user)
+            services.save_author(
+                author=Author(name=name, role=role, bio=bio, names=NAMES_BY_LANGUAGE.get(name, {})),
+                user=user,
+            )
             for name, role, bio in AUTHORS
         ]
         topics = {
             name: services.save_topic(
-                topic=Topic(name=name, kind=kind, description=description), user=user
+                topic=Topic(
+                    name=name,
+                    kind=kind,
+                    description=description,
+                    names=NAMES_BY_LANGUAGE.get(name, {}),
+                ),
+                user=user,
             )
             for name, kind, description in TOPICS
         }
@@ -233,6 +250,7 @@ class Command(BaseCommand):
                 user=user,
                 fields={
                     "title": spec["title"],
+                    "language": spec.get("language", "en"),
                     "dek": spec["dek"],
                     "summary": spec["paragraphs"][0],
                     "body": "".join(f"<p>{paragraph}</p>" for paragraph in spec["paragraphs"]),
@@ -257,6 +275,7 @@ class Command(BaseCommand):
             links.setdefault(source, []).append({"to_article": articles[target], "order": order})
         for source, rows in links.items():
             services.replace_inline_rows(articles[source], "related", rows)
+        self.translate_demo_article(articles[0], user)
         services.create_article(
             user=user,
             fields={
@@ -266,6 +285,29 @@ class Command(BaseCommand):
             },
         )
         self.stdout.write(self.style.SUCCESS(f"Created {len(articles)} demo articles and a draft."))
+
+    def translate_demo_article(self, source, user):
+        """The first article in Russian, through the admin's "Translate" service, published."""
+        translation = services.translate_article(source=source, language="ru", user=user)
+        translation.title = "Среднему коридору нужны не только новые рельсы"
+        translation.dek = "Порты, таможня и тарифы решают, уйдут ли грузы южнее России."
+        translation.summary = (
+            "Объёмы грузов на Транскаспийском маршруте быстро растут с 2022 года, но маршрут "
+            "всё ещё перевозит малую долю торговли между Китаем и Европой."
+        )
+        translation.body = (
+            f"<p>{translation.summary}</p>"
+            "<p>Узкие места — это порты и таможенные процедуры, а не сами рельсы.</p>"
+        )
+        translation.status = Article.Status.PUBLISHED
+        translation.published_at = source.published_at
+        services.save_article(
+            article=translation,
+            user=user,
+            edited_version=translation.version,
+            published_at_given=True,
+            reason="Translated",
+        )
 
     def create_demo_editor(self):
         if not settings.DEBUG:
