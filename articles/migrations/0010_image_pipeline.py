@@ -14,7 +14,7 @@ def existing_renditions_are_ready(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0008_editors_desk'),
+        ('articles', '0009_import_fields'),
     ]
 
     operations = [

@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0008_editors_desk'),
+        ('articles', '0010_image_pipeline'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -134,7 +134,7 @@ def backward_sql(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0008_editors_desk'),
+        ('articles', '0011b_move_image_credits_out_of_bodies'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
     are http(s) only (mailto too for author links)."""
 
     dependencies = [
-        ("articles", "0008_editors_desk"),
+        ("articles", "0012_languages"),
         ("axes", "0010_accessattemptexpiration"),
     ]
 
