@@ -353,7 +353,7 @@ class SearchView(PublishedArticlesMixin, ListView):
             results_limit=search.MAX_RESULTS,
             search_languages=languages.choices(),
             selected_language=self.language,
-            **kwargs
+            **kwargs,
         )
 
 
