@@ -426,6 +426,14 @@ TRANSLATION_LINK_FIELDS = [
 
 
 class ArticleQuerySet(models.QuerySet):
+    def with_translations_of(self, article_ids):
+        """These articles and every article of their translation groups (the language
+        switcher, hreflang alternates and related blocks of one show the others)."""
+        groups = self.filter(pk__in=article_ids, translation_group__isnull=False).values(
+            "translation_group"
+        )
+        return self.filter(Q(pk__in=article_ids) | Q(translation_group__in=groups))
+
     def published(self):
         """The one visibility rule: published and due. Everything public goes through it."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())

@@ -21,7 +21,9 @@ CURATED_LINKS = InlineKind(
 
 def articles_showing(article_ids):
     """Articles whose related block may show any of `article_ids`: curated links to them and
-    stored suggestions of them (the block shows the first live ones of either)."""
+    stored suggestions of them (the block shows the first live ones of either), or to one of
+    their translations (a block shows the translation into its page's language)."""
+    article_ids = Article.objects.with_translations_of(article_ids).values("pk")
     linking = RelatedLink.objects.filter(to_article__in=article_ids).values_list(
         "from_article_id", flat=True
     )

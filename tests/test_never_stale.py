@@ -164,6 +164,12 @@ def site():
     }
 
 
+def publish_translation(article):
+    draft = services.translate_article(source=article, language="ru", user=system_user())
+    edit(draft, title="Каспийские порты и торговля", slug="kaspiyskie-porty")
+    return services.publish_article(article=draft, user=system_user())
+
+
 CHANGES = {
     "article edit": lambda s: edit(s["articles"][1], title="Caspian ports, revised"),
     "new article": lambda s: make_article(
@@ -173,6 +179,7 @@ CHANGES = {
     "topic rename": lambda s: change(s["topics"][1], name="Trade and transit"),
     "image credit": lambda s: change(s["image"], credit="Official photo (2020)"),
     "related link": lambda s: link(s["articles"][2], s["articles"][0]),
+    "translation published": lambda s: publish_translation(s["articles"][1]),
     "unpublish": lambda s: services.unpublish_article(article=s["articles"][2], user=system_user()),
     "delete": lambda s: delete(s["articles"][0]),
 }

@@ -24,8 +24,8 @@ def test_article_page_queries_are_constant(client, django_assert_max_num_queries
     article = article_with(count)
 
     # The row, then one query each: authors (with photos), topics, sources, corrections,
-    # documents, "More from" the authors, the related block (two).
-    with django_assert_max_num_queries(9):
+    # documents, "More from" the authors, published translations, the related block (two).
+    with django_assert_max_num_queries(10):
         response = client.get(article.get_absolute_url())
 
     assert response.status_code == 200
