@@ -191,10 +191,14 @@ class ArticleDetailView(ReaderLanguageMixin, DetailView):
             Article.objects.published().select_related("hero_image", "social_image")
         )
         self.speak(article.language)
-        keys = [(name, [article.pk], article.modified_at) for name in self.fragments]
-        keys += [(name, [article.pk]) for name in self.other_fragments]
-        if not load_fragments(self.request, keys):
+        own = [(name, [article.pk], article.modified_at) for name in self.fragments]
+        other = [(name, [article.pk]) for name in self.other_fragments]
+        if load_fragments(self.request, own + other):
+            return article
+        if any(get_fragment(self.request, *fragment) is None for fragment in own):
             prefetch_related_objects([article], *self.get_queryset()._prefetch_related_lookups)
+        else:  # after a change elsewhere only the author boxes render again: the byline
+            prefetch_related_objects([article], byline_prefetch(with_photos=True))
         return article
 
     def get_context_data(self, **kwargs):

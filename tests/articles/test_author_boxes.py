@@ -54,7 +54,7 @@ def test_author_boxes_cost_the_same_queries_however_many_authors(
         for _ in range(4):
             make_article(authors=[author])
     article = make_article(authors=authors)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):  # one more since languages: the translations
         response = client.get(article.get_absolute_url())
     assert response.text.count('class="author-box"') == count
     assert response.text.count("<li><a href=") >= 3 * count
@@ -65,12 +65,12 @@ def test_an_article_without_authors_has_no_box(client):
     assert 'class="author-boxes"' not in client.get(article.get_absolute_url()).text
 
 
-def test_author_pages_show_only_web_links(client):
+def test_author_pages_show_only_web_and_mail_links(client):
     author = make_author(links="https://example.org/me\njavascript:alert(1)\nmailto:x@example.org")
     make_article(authors=[author])
     page = client.get(author.get_absolute_url()).text
-    assert 'href="https://example.org/me"' in page
-    assert "javascript:" not in page and "mailto:x@" not in page
+    assert 'href="https://example.org/me"' in page and 'href="mailto:x@example.org"' in page
+    assert "javascript:" not in page
     assert Article.objects.published().latest_by_authors([author]) == {
         author.pk: list(Article.objects.published())
     }

@@ -218,7 +218,7 @@ def test_article_page_query_count_does_not_grow_with_curated_links(
     with_none = _detail_queries(client, django_assert_max_num_queries, lonely, 20)
     with_ten = _detail_queries(client, django_assert_max_num_queries, busy, 20)
     # Ten links fill the block, so the suggestion query is skipped: never more queries.
-    assert with_ten <= with_none <= 8
+    assert with_ten <= with_none <= 9
 
 
 def test_the_block_reads_at_most_two_queries(django_assert_num_queries, cluster):
