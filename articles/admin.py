@@ -131,6 +131,7 @@ class ImageAdmin(WritePathAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "thumbnail", "alt_text", "credit", "width", "height", "renditions_status", "created_at",
     ]  # fmt: skip
+    list_filter = ["renditions_status"]
     search_fields = ["alt_text", "caption", "credit"]
     readonly_fields = ["focal_point_picker", "renditions_state", "width", "height"]
     fields = [

@@ -398,3 +398,24 @@ def test_the_renditions_job_keeps_the_hash_an_upload_is_compared_with(admin_clie
     response = post_image(admin_client, SimpleUploadedFile("again.jpg", data, "image/jpeg"))
     assert "already in the library" in response.content.decode()
     assert Image.objects.count() == 1
+
+
+def test_renditions_that_cannot_be_made_are_reported_and_pages_still_render(
+    admin_client, client, settings
+):
+    image = make_image()
+    article = make_article(hero_image=image)
+    (Path(settings.MEDIA_ROOT) / image.file.name).write_bytes(b"damaged on disk")
+    services.queue_renditions(image=image, user=system_user())
+
+    assert make_renditions_now(image).renditions_status == Image.Renditions.FAILED
+    assert "could not be made" in admin_client.get(change_url(image)).content.decode()
+    assert (
+        admin_client.get(
+            reverse("admin:articles_image_changelist"), {"renditions_status": "failed"}
+        )
+        .context["cl"]
+        .result_count
+        == 1
+    )
+    assert client.get(article.get_absolute_url()).status_code == 200
