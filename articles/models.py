@@ -285,6 +285,19 @@ def load_published_translations(articles):
         ]
 
 
+def translation_group_members(article_ids):
+    """Ids of the live articles that share a translation group with any of `article_ids`:
+    their pages show one another (hreflang alternates, language switcher, JSON-LD), so a
+    change readers see of one is a change of the others (`articles.hooks.register_dependents`)."""
+    groups = Article.objects.filter(pk__in=article_ids).values("translation_group")
+    return set(
+        Article.objects.published()
+        .originals()
+        .filter(translation_group__in=groups)
+        .values_list("pk", flat=True)
+    )
+
+
 # What a link to a translation needs (pages' switcher and alternates, the API, JSON-LD).
 TRANSLATION_LINK_FIELDS = [
     "pk", "title", "slug", "language", "translation_group", "translated_from", "published_at",

@@ -158,3 +158,17 @@ def test_export_import_round_trip_keeps_languages_and_groups(publisher, tmp_path
         russian.slug,
         kazakh.slug,
     }
+
+
+def test_published_translations_depend_on_each_other(run_tasks, source):
+    from articles import hooks
+    from articles.models import ContentChange
+
+    draft = translate(source, "ru")
+    assert hooks.dependents_of([draft.pk]) == {source.pk}  # a draft shows nothing yet
+    services.publish_article(article=draft, user=system_user())
+    assert hooks.dependents_of([source.pk]) == {draft.pk}
+    assert hooks.dependents_of([make_article().pk]) == set()
+    run_tasks()
+    # The source's page now links the Russian one (hreflang, switcher): an event of its own.
+    assert ContentChange.objects.filter(object_id=source.pk, kind="updated").exists()
