@@ -172,3 +172,14 @@ def test_published_translations_depend_on_each_other(run_tasks, source):
     run_tasks()
     # The source's page now links the Russian one (hreflang, switcher): an event of its own.
     assert ContentChange.objects.filter(object_id=source.pk, kind="updated").exists()
+
+
+def test_a_new_translation_is_an_update_of_pages_whose_block_will_show_it(source):
+    from articles import hooks
+
+    russian_page = make_article(language="ru", title="Водная дипломатия")
+    link(russian_page, source)
+    draft = translate(source, "ru")
+    services.publish_article(article=draft, user=system_user())
+    # The Russian page's block now shows the Russian translation instead of the source.
+    assert russian_page.pk in hooks.dependents_of([draft.pk])
