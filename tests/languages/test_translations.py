@@ -160,6 +160,7 @@ def test_export_import_round_trip_keeps_languages_and_groups(publisher, tmp_path
     }
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs the queued jobs after commit
 def test_published_translations_depend_on_each_other(run_tasks, source):
     from articles import hooks
     from articles.models import ContentChange
