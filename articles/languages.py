@@ -41,6 +41,11 @@ def default_language():
     return settings.DEFAULT_CONTENT_LANGUAGE
 
 
+def default_search_config():
+    """The configuration of the default language (rows written without `derive_fields`)."""
+    return search_config(default_language())
+
+
 def choices():
     return [(code, f"{name_of(code)} ({code})") for code in codes()]
 

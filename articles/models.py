@@ -464,7 +464,9 @@ class Article(WritePathModel):
         help_text="The source's version this translation was last brought up to date with.",
     )
     # PostgreSQL's text search configuration of the language (stored vectors use it).
-    search_config = models.CharField(max_length=63, default="simple", editable=False)
+    search_config = models.CharField(
+        max_length=63, default=languages.default_search_config, editable=False
+    )
     # Workflow. A live article is edited through a working copy: another row, never public,
     # whose `working_copy_of` is the live article (see articles.services.working_copies).
     working_copy_of = models.OneToOneField(
