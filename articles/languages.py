@@ -107,6 +107,17 @@ def validate_language(code):
         )
 
 
+def validate_names(value):
+    """Names by language: {"ru": "…"}, each key a BCP 47 code, each value a name."""
+    if not isinstance(value, dict) or not all(
+        isinstance(code, str) and BCP47.match(code) and isinstance(name, str) and name.strip()
+        for code, name in value.items()
+    ):
+        raise ValidationError(
+            'Give names by language code, e.g. {"ru": "Марина Соколова"}.', code="invalid_names"
+        )
+
+
 def check_settings(languages, default):
     """Refuse a misconfigured list at start-up (called by settings)."""
     bad = [code for code in languages if not BCP47.match(code)]

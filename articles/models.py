@@ -175,6 +175,7 @@ class Author(LocalizedNameMixin, WritePathModel):
         "names in other languages",
         default=dict,
         blank=True,
+        validators=[languages.validate_names],
         help_text="The name as pages in other languages show it, by language code, e.g. "
         '{"ru": "…", "az": "…"}. Pages in a language not listed show the name above.',
     )
@@ -221,6 +222,7 @@ class Topic(LocalizedNameMixin, WritePathModel):
         "names in other languages",
         default=dict,
         blank=True,
+        validators=[languages.validate_names],
         help_text="The name as pages in other languages show it, by language code, e.g. "
         '{"ru": "…", "az": "…"}. Pages in a language not listed show the name above.',
     )

@@ -172,7 +172,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='author',
             name='names',
-            field=models.JSONField(blank=True, default=dict, help_text='The name as pages in other languages show it, by language code, e.g. {"ru": "…", "az": "…"}. Pages in a language not listed show the name above.', verbose_name='names in other languages'),
+            field=models.JSONField(blank=True, default=dict, validators=[articles.languages.validate_names], help_text='The name as pages in other languages show it, by language code, e.g. {"ru": "…", "az": "…"}. Pages in a language not listed show the name above.', verbose_name='names in other languages'),
         ),
         migrations.AddField(
             model_name='historicalarticle',
@@ -202,17 +202,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalauthor',
             name='names',
-            field=models.JSONField(blank=True, default=dict, help_text='The name as pages in other languages show it, by language code, e.g. {"ru": "…", "az": "…"}. Pages in a language not listed show the name above.', verbose_name='names in other languages'),
+            field=models.JSONField(blank=True, default=dict, validators=[articles.languages.validate_names], help_text='The name as pages in other languages show it, by language code, e.g. {"ru": "…", "az": "…"}. Pages in a language not listed show the name above.', verbose_name='names in other languages'),
         ),
         migrations.AddField(
             model_name='historicaltopic',
             name='names',
-            field=models.JSONField(blank=True, default=dict, help_text='The name as pages in other languages show it, by language code, e.g. {"ru": "…", "az": "…"}. Pages in a language not listed show the name above.', verbose_name='names in other languages'),
+            field=models.JSONField(blank=True, default=dict, validators=[articles.languages.validate_names], help_text='The name as pages in other languages show it, by language code, e.g. {"ru": "…", "az": "…"}. Pages in a language not listed show the name above.', verbose_name='names in other languages'),
         ),
         migrations.AddField(
             model_name='topic',
             name='names',
-            field=models.JSONField(blank=True, default=dict, help_text='The name as pages in other languages show it, by language code, e.g. {"ru": "…", "az": "…"}. Pages in a language not listed show the name above.', verbose_name='names in other languages'),
+            field=models.JSONField(blank=True, default=dict, validators=[articles.languages.validate_names], help_text='The name as pages in other languages show it, by language code, e.g. {"ru": "…", "az": "…"}. Pages in a language not listed show the name above.', verbose_name='names in other languages'),
         ),
         migrations.AddConstraint(
             model_name='article',
