@@ -8,9 +8,7 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         # Registers the write path's follow-up jobs (`articles.hooks.on_write`).
         from . import hooks, tasks  # noqa: F401, PLC0415
-        from .models import Article  # noqa: PLC0415
+        from .models import translation_group_members  # noqa: PLC0415
 
-        # An article's page shows its published translations (switcher, hreflang, JSON-LD).
-        hooks.register_dependents(
-            lambda ids: set(Article.objects.with_translations_of(ids).values_list("pk", flat=True))
-        )
+        # Translations show one another: a change of one is an event of the others.
+        hooks.register_dependents(translation_group_members)

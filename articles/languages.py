@@ -41,6 +41,11 @@ def default_language():
     return settings.DEFAULT_CONTENT_LANGUAGE
 
 
+def default_search_config():
+    """The configuration of the default language (rows written without `derive_fields`)."""
+    return search_config(default_language())
+
+
 def choices():
     return [(code, f"{name_of(code)} ({code})") for code in codes()]
 
@@ -99,6 +104,17 @@ def validate_language(code):
         raise ValidationError(
             f"“{code}” is not one of the site's languages ({', '.join(codes())}).",
             code="unknown_language",
+        )
+
+
+def validate_names(value):
+    """Names by language: {"ru": "…"}, each key a BCP 47 code, each value a name."""
+    if not isinstance(value, dict) or not all(
+        isinstance(code, str) and BCP47.match(code) and isinstance(name, str) and name.strip()
+        for code, name in value.items()
+    ):
+        raise ValidationError(
+            'Give names by language code, e.g. {"ru": "Марина Соколова"}.', code="invalid_names"
         )
 
 

@@ -284,6 +284,7 @@ class Author(LocalizedNameMixin, WritePathModel):
         "names in other languages",
         default=dict,
         blank=True,
+        validators=[languages.validate_names],
         help_text="The name as pages in other languages show it, by language code, e.g. "
         '{"ru": "…", "az": "…"}. Pages in a language not listed show the name above.',
     )
@@ -343,6 +344,7 @@ class Topic(LocalizedNameMixin, WritePathModel):
         "names in other languages",
         default=dict,
         blank=True,
+        validators=[languages.validate_names],
         help_text="The name as pages in other languages show it, by language code, e.g. "
         '{"ru": "…", "az": "…"}. Pages in a language not listed show the name above.',
     )
@@ -418,6 +420,19 @@ def load_published_translations(articles):
         ]
 
 
+def translation_group_members(article_ids):
+    """Ids of the live articles that share a translation group with any of `article_ids`:
+    their pages show one another (hreflang alternates, language switcher, JSON-LD), so a
+    change readers see of one is a change of the others (`articles.hooks.register_dependents`)."""
+    groups = Article.objects.filter(pk__in=article_ids).values("translation_group")
+    return set(
+        Article.objects.published()
+        .originals()
+        .filter(translation_group__in=groups)
+        .values_list("pk", flat=True)
+    )
+
+
 # What a link to a translation needs (pages' switcher and alternates, the API, JSON-LD).
 TRANSLATION_LINK_FIELDS = [
     "pk", "title", "slug", "language", "translation_group", "translated_from", "published_at",
@@ -426,14 +441,6 @@ TRANSLATION_LINK_FIELDS = [
 
 
 class ArticleQuerySet(models.QuerySet):
-    def with_translations_of(self, article_ids):
-        """These articles and every article of their translation groups (the language
-        switcher, hreflang alternates and related blocks of one show the others)."""
-        groups = self.filter(pk__in=article_ids, translation_group__isnull=False).values(
-            "translation_group"
-        )
-        return self.filter(Q(pk__in=article_ids) | Q(translation_group__in=groups))
-
     def published(self):
         """The one visibility rule: published and due. Everything public goes through it."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
@@ -643,7 +650,9 @@ class Article(WritePathModel):
         help_text="The source's version this translation was last brought up to date with.",
     )
     # PostgreSQL's text search configuration of the language (stored vectors use it).
-    search_config = models.CharField(max_length=63, default="simple", editable=False)
+    search_config = models.CharField(
+        max_length=63, default=languages.default_search_config, editable=False
+    )
     # Workflow. A live article is edited through a working copy: another row, never public,
     # whose `working_copy_of` is the live article (see articles.services.working_copies).
     working_copy_of = models.OneToOneField(

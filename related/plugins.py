@@ -1,5 +1,6 @@
 """How the related app plugs into the articles app (`articles.hooks`), in one place."""
 
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -21,15 +22,17 @@ CURATED_LINKS = InlineKind(
 
 def articles_showing(article_ids):
     """Articles whose related block may show any of `article_ids`: curated links to them and
-    stored suggestions of them (the block shows the first live ones of either), or to one of
-    their translations (a block shows the translation into its page's language)."""
-    article_ids = Article.objects.with_translations_of(article_ids).values("pk")
-    linking = RelatedLink.objects.filter(to_article__in=article_ids).values_list(
-        "from_article_id", flat=True
-    )
-    suggesting = Suggestion.objects.filter(suggested__in=article_ids).values_list(
-        "article_id", flat=True
-    )
+    stored suggestions of them (the block shows the first live ones of either), or to another
+    article of their translation groups (a block shows the translation in its page's
+    language)."""
+    groups = Article.objects.filter(pk__in=article_ids).values("translation_group")
+    translations = Article.objects.filter(translation_group__in=groups).values("pk")
+    linking = RelatedLink.objects.filter(
+        Q(to_article__in=article_ids) | Q(to_article__in=translations)
+    ).values_list("from_article_id", flat=True)
+    suggesting = Suggestion.objects.filter(
+        Q(suggested__in=article_ids) | Q(suggested__in=translations)
+    ).values_list("article_id", flat=True)
     return set(linking) | set(suggesting)
 
 

@@ -97,6 +97,10 @@ def number_groups_and_configs(apps, schema_editor):
     the change log's article rows the article's language."""
     from articles.languages import search_config
 
+    if schema_editor.connection.vendor == "postgresql":
+        # Checked now, not at commit: the indexes made at the end of this migration cannot
+        # be built while the table has pending constraint events.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     Article = apps.get_model("articles", "Article")
     for language in Article.objects.values_list("language", flat=True).distinct():
         Article.objects.filter(language=language).update(search_config=search_config(language))
@@ -116,6 +120,7 @@ def number_groups_and_configs(apps, schema_editor):
 
 def forward_sql(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         schema_editor.execute(FORWARD_SQL)
 
 
@@ -147,7 +152,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='article',
             name='search_config',
-            field=models.CharField(default='simple', editable=False, max_length=63),
+            field=models.CharField(default=articles.languages.default_search_config, editable=False, max_length=63),
         ),
         migrations.AddField(
             model_name='article',
@@ -167,7 +172,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='author',
             name='names',
-            field=models.JSONField(blank=True, default=dict, help_text='The name as pages in other languages show it, by language code, e.g. {"ru": "…", "az": "…"}. Pages in a language not listed show the name above.', verbose_name='names in other languages'),
+            field=models.JSONField(blank=True, default=dict, validators=[articles.languages.validate_names], help_text='The name as pages in other languages show it, by language code, e.g. {"ru": "…", "az": "…"}. Pages in a language not listed show the name above.', verbose_name='names in other languages'),
         ),
         migrations.AddField(
             model_name='historicalarticle',
@@ -177,7 +182,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalarticle',
             name='search_config',
-            field=models.CharField(default='simple', editable=False, max_length=63),
+            field=models.CharField(default=articles.languages.default_search_config, editable=False, max_length=63),
         ),
         migrations.AddField(
             model_name='historicalarticle',
@@ -197,17 +202,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalauthor',
             name='names',
-            field=models.JSONField(blank=True, default=dict, help_text='The name as pages in other languages show it, by language code, e.g. {"ru": "…", "az": "…"}. Pages in a language not listed show the name above.', verbose_name='names in other languages'),
+            field=models.JSONField(blank=True, default=dict, validators=[articles.languages.validate_names], help_text='The name as pages in other languages show it, by language code, e.g. {"ru": "…", "az": "…"}. Pages in a language not listed show the name above.', verbose_name='names in other languages'),
         ),
         migrations.AddField(
             model_name='historicaltopic',
             name='names',
-            field=models.JSONField(blank=True, default=dict, help_text='The name as pages in other languages show it, by language code, e.g. {"ru": "…", "az": "…"}. Pages in a language not listed show the name above.', verbose_name='names in other languages'),
+            field=models.JSONField(blank=True, default=dict, validators=[articles.languages.validate_names], help_text='The name as pages in other languages show it, by language code, e.g. {"ru": "…", "az": "…"}. Pages in a language not listed show the name above.', verbose_name='names in other languages'),
         ),
         migrations.AddField(
             model_name='topic',
             name='names',
-            field=models.JSONField(blank=True, default=dict, help_text='The name as pages in other languages show it, by language code, e.g. {"ru": "…", "az": "…"}. Pages in a language not listed show the name above.', verbose_name='names in other languages'),
+            field=models.JSONField(blank=True, default=dict, validators=[articles.languages.validate_names], help_text='The name as pages in other languages show it, by language code, e.g. {"ru": "…", "az": "…"}. Pages in a language not listed show the name above.', verbose_name='names in other languages'),
         ),
         migrations.AddConstraint(
             model_name='article',

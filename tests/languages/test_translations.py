@@ -158,3 +158,29 @@ def test_export_import_round_trip_keeps_languages_and_groups(publisher, tmp_path
         russian.slug,
         kazakh.slug,
     }
+
+
+@pytest.mark.django_db(transaction=True)  # the worker runs the queued jobs after commit
+def test_published_translations_depend_on_each_other(run_tasks, source):
+    from articles import hooks
+    from articles.models import ContentChange
+
+    draft = translate(source, "ru")
+    assert hooks.dependents_of([draft.pk]) == {source.pk}  # a draft shows nothing yet
+    services.publish_article(article=draft, user=system_user())
+    assert hooks.dependents_of([source.pk]) == {draft.pk}
+    assert hooks.dependents_of([make_article().pk]) == set()
+    run_tasks()
+    # The source's page now links the Russian one (hreflang, switcher): an event of its own.
+    assert ContentChange.objects.filter(object_id=source.pk, kind="updated").exists()
+
+
+def test_a_new_translation_is_an_update_of_pages_whose_block_will_show_it(source):
+    from articles import hooks
+
+    russian_page = make_article(language="ru", title="Водная дипломатия")
+    link(russian_page, source)
+    draft = translate(source, "ru")
+    services.publish_article(article=draft, user=system_user())
+    # The Russian page's block now shows the Russian translation instead of the source.
+    assert russian_page.pk in hooks.dependents_of([draft.pk])
