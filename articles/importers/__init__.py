@@ -56,6 +56,11 @@ def detect_format(path):
     }
     if "title" in header and header <= set(COLUMNS) | {""}:
         return "csv"
+    if "title" in header and any(separator in first_line for separator in ",;\t"):
+        unknown = ", ".join(sorted(header - set(COLUMNS) - {""}))
+        raise ImportFileError(
+            f"{path}: a CSV file with unknown columns {unknown} (known: {', '.join(COLUMNS)})"
+        )
     if looks_like_page_text(head):
         return "text"
     raise ImportFileError(
