@@ -246,6 +246,7 @@ def _write_wxr(writer, source, counter):
     for what, count in source.ignored.items():
         writer.report.ignored[what] += count
     missing = _write_images(writer, source.images.values())
+    source.release_image_items()
 
     def image_url(key):
         image = writer.image_for(key)
