@@ -56,6 +56,11 @@ def detect_format(path):
     }
     if "title" in header and header <= set(COLUMNS) | {""}:
         return "csv"
+    if "title" in header and any(separator in first_line for separator in ",;\t"):
+        unknown = ", ".join(sorted(header - set(COLUMNS) - {""}))
+        raise ImportFileError(
+            f"{path}: a CSV file with unknown columns {unknown} (known: {', '.join(COLUMNS)})"
+        )
     if looks_like_page_text(head):
         return "text"
     raise ImportFileError(
@@ -241,6 +246,7 @@ def _write_wxr(writer, source, counter):
     for what, count in source.ignored.items():
         writer.report.ignored[what] += count
     missing = _write_images(writer, source.images.values())
+    source.release_image_items()
 
     def image_url(key):
         image = writer.image_for(key)

@@ -434,7 +434,11 @@ class ContentWriter:
         return instance
 
     def _cached(self, model, key):
-        return self._staged.get((model, key)) or self._cache.get((model, key))
+        found = self._staged.get((model, key)) or self._cache.get((model, key))
+        if isinstance(found, tuple):  # an image kept light
+            pk, file, import_key = found
+            return Image(pk=pk, file=file, import_key=import_key)
+        return found
 
     def _stamp(self, instance):
         instance._change_reason = CHANGE_REASON
@@ -837,9 +841,9 @@ class ContentWriter:
 
 
 def _light(image):
-    """What later items need of an image (its id and file), not its renditions: a large
-    import keeps one of these per image."""
-    return Image(pk=image.pk, file=image.file.name, import_key=image.import_key)
+    """What later items need of an image (its id and file) as a tuple, not a model instance
+    with its renditions: a large import keeps one of these per image (`_cached` rebuilds it)."""
+    return (image.pk, image.file.name, image.import_key)
 
 
 def _unique_by_key(items):

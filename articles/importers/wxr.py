@@ -24,6 +24,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 from urllib.parse import unquote, urlparse
 from xml.etree.ElementTree import ParseError
 
@@ -446,8 +447,18 @@ class WxrFile:
         for attachment in ids:
             image = self.images.get(attachment)
             if image is not None and image.url:
-                found.append((image.url, image.fields["alt_text"], image.fields["caption"]))
+                found.append((image.url, image.alt_text, image.caption))
         return found
+
+    def release_image_items(self):
+        """Once the images are written, keep only what the posts need of each (a large
+        export holds tens of thousands)."""
+        self.images = {
+            post_id: _Attachment(
+                image.key, image.url, image.fields["alt_text"], image.fields["caption"]
+            )
+            for post_id, image in self.images.items()
+        }
 
     def _seo(self, postmeta, title, summary):
         """Yoast or Rank Math title and description; their %%variables%% filled or dropped."""
@@ -467,6 +478,13 @@ class WxrFile:
         return self.authors.get(login) or AuthorItem(
             key=f"wxr:{self.site}:author:{login}", name=login
         )
+
+
+class _Attachment(NamedTuple):
+    key: str
+    url: str
+    alt_text: str
+    caption: str
 
 
 class _Skip(Exception):

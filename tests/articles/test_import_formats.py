@@ -123,8 +123,8 @@ def test_jsonl_lines():
         ('{"title": "ok"}\n{"title": "broken",\n', "line 2 is not JSON"),
         ("[1, 2, 3]", "not a WordPress REST API post list"),
         ('{"db": [{"data": {"users": []}}]}', "a Ghost export without posts"),
-        ("title,colour\nA,red\n", "unknown format"),
-        ("title,colour,authors\nA,red,B\n", "unknown format"),
+        ("title,colour\nA,red\n", "unknown columns colour"),
+        ("title;authors;colour\nA;B;red\n", "unknown columns colour"),
         ("Just some words.\n", "unknown format"),
     ],
 )
