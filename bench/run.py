@@ -405,7 +405,15 @@ def prewarm(server, scenario_list, *, budget_seconds=600):
             pass
 
     paths = [
-        (path, dict(h.split(": ", 1) for h in scenario.headers if not h.startswith("If-")))
+        # The client's headers too: gzip and plain answers are cached apart.
+        (
+            path,
+            dict(
+                h.split(": ", 1)
+                for h in CLIENT_HEADERS + scenario.headers
+                if not h.startswith("If-")
+            ),
+        )
         for scenario in scenario_list
         for path in scenario.paths
     ]
