@@ -296,6 +296,9 @@ def generate(article_count, seed):
                     hero_image=rng.choice(images) if rng.random() < 0.9 else None,
                     status=status,
                     published_at=published_at,
+                    # The change log's stamp, as an article published through the services
+                    # has it: fragments of one article are keyed by it (cpc_site.caching).
+                    modified_at=min(published_at, now) if published_at else None,
                     reading_time=max(1, math.ceil(words / WORDS_PER_MINUTE)),
                     licence="" if rng.random() < 0.9 else "CC BY 4.0",
                     created_by=user,

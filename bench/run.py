@@ -11,6 +11,19 @@ median. Ratios compare to the floor of the same server run. Query counts come fr
 Django test client in this process (cold: cache off; warm: second request). With
 `--search-database-url` (default: `cpc_bench_100k` when it exists) the search scenario is
 also measured on that database for its p95. Writes bench/RESULTS.md.
+
+Two more phases run in the warm server (skipped by `--only` unless it names the article,
+home and API list scenarios):
+
+- right after a change: before each run of the article pages, the home page and the API
+  list, this process publishes one draft through the services (`publish_article`, a change
+  readers see: the content generation is replaced), then wrk starts at once;
+- drafts being edited: a thread of this process autosaves, saves a draft and saves the
+  working copy of a live article (one of them every second, through the services) while wrk
+  loads those pages in turn; the responses' `X-Cache` header gives the hit rate (> 99%).
+
+Both publish and save in the benchmark database: it drifts from the generated one (more
+published articles, autosave slots, working copies) until `bench.generate` runs again.
 """
 
 import argparse
@@ -24,6 +37,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -74,6 +88,19 @@ class Measure:
     p99: list = field(default_factory=list)
     errors: int = 0
     bad_status: int = 0
+    cache_hits: int = 0
+    cache_misses: int = 0
+
+    def add(self, figures):
+        for key in ("rps", "p50", "p95", "p99"):
+            getattr(self, key).append(figures[key])
+        for key in ("errors", "bad_status", "cache_hits", "cache_misses"):
+            setattr(self, key, getattr(self, key) + figures[key])
+
+    @property
+    def hit_rate(self):
+        counted = self.cache_hits + self.cache_misses
+        return self.cache_hits / counted if counted else 0.0
 
 
 def log(message):
@@ -325,7 +352,7 @@ class Server:
         return self.max_rss_kb
 
 
-def wrk(server, scenario, *, duration, connections, threads, workdir):
+def wrk(server, scenario, *, duration, connections, threads, workdir, count_cache=False):
     paths_file = Path(workdir) / f"{scenario.name}.txt"
     paths_file.write_text("\n".join(scenario.paths) + "\n")
     cmd = [
@@ -340,6 +367,7 @@ def wrk(server, scenario, *, duration, connections, threads, workdir):
         server.url(),
         "--",
         str(paths_file),
+        *(["count-cache"] if count_cache else []),
         *CLIENT_HEADERS,
         *scenario.headers,
     ]
@@ -354,6 +382,8 @@ def wrk(server, scenario, *, duration, connections, threads, workdir):
         "p99": data["p99_us"] / 1000,
         "errors": data["errors"],
         "bad_status": data["bad_status"],
+        "cache_hits": data["cache_hits"],
+        "cache_misses": data["cache_misses"],
     }
 
 
@@ -375,7 +405,15 @@ def prewarm(server, scenario_list, *, budget_seconds=600):
             pass
 
     paths = [
-        (path, dict(h.split(": ", 1) for h in scenario.headers if not h.startswith("If-")))
+        # The client's headers too: gzip and plain answers are cached apart.
+        (
+            path,
+            dict(
+                h.split(": ", 1)
+                for h in CLIENT_HEADERS + scenario.headers
+                if not h.startswith("If-")
+            ),
+        )
         for scenario in scenario_list
         for path in scenario.paths
     ]
@@ -405,14 +443,133 @@ def measure(server, scenario_list, *, runs, duration, warmup, connections, threa
                 threads=threads,
                 workdir=workdir,
             )
-            result = results[scenario.name]
-            for key in ("rps", "p50", "p95", "p99"):
-                getattr(result, key).append(figures[key])
-            result.errors += figures["errors"]
-            result.bad_status += figures["bad_status"]
+            results[scenario.name].add(figures)
             server.sample_rss()
         log(f"  round {round_number}/{runs} done")
     return results
+
+
+# --- Writes while readers read (in this process, through the services) ---
+
+CHANGE_SCENARIOS = ("article", "home", "api_list")
+
+
+def bench_user():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="bench")
+
+
+def publish_one_draft(user):
+    """Publish one draft (a change readers see); returns its slug. The cache is told after the
+    commit, as in production (`cpc_site.apps`)."""
+    from articles.models import Article
+    from articles.services import publish_article
+
+    draft = (
+        Article.objects.filter(status=Article.Status.DRAFT, working_copy_of__isnull=True)
+        .order_by("?")
+        .first()
+    )
+    if draft is None:
+        raise RuntimeError("no draft left to publish: regenerate with python -m bench.generate")
+    publish_article(article=draft, user=user, reason="Benchmark: right after a change")
+    return draft.slug
+
+
+class DraftWriter(threading.Thread):
+    """Every `interval` seconds, one edit no reader can see, in turn: an autosave of a draft,
+    an autosave on a live article, a saved draft, a saved working copy of a live article."""
+
+    def __init__(self, user, interval=1.0):
+        super().__init__(daemon=True)
+        self.user, self.interval = user, interval
+        self.stop = threading.Event()
+        self.writes, self.failures = 0, []
+
+    def run(self):
+        from django.db import connection
+
+        from articles.models import Article
+        from articles.services import autosave, save_article, start_working_copy
+
+        def draft():
+            return (
+                Article.objects.filter(status=Article.Status.DRAFT, working_copy_of__isnull=True)
+                .order_by("?")
+                .first()
+            )
+
+        def live():
+            return Article.objects.published().order_by("?").first()
+
+        def save_draft():
+            article = draft()
+            article.title = f"{article.title.split(' [edit')[0]} [edit {self.writes}]"
+            save_article(article=article, user=self.user, edited_version=article.version)
+
+        def save_working_copy():
+            copy, _ = start_working_copy(article=live(), user=self.user)
+            copy.title = f"{copy.title.split(' [edit')[0]} [edit {self.writes}]"
+            save_article(article=copy, user=self.user, edited_version=copy.version)
+
+        edits = [
+            lambda: autosave(article=draft(), user=self.user, data={"title": f"a{self.writes}"}),
+            lambda: autosave(article=live(), user=self.user, data={"title": f"b{self.writes}"}),
+            save_draft,
+            save_working_copy,
+        ]
+        try:
+            while not self.stop.wait(self.interval):
+                try:
+                    edits[self.writes % len(edits)]()
+                    self.writes += 1
+                except Exception as error:  # reported, never hidden
+                    self.failures.append(repr(error))
+                    self.writes += 1
+        finally:
+            connection.close()
+
+
+def after_change(server, scenario_list, *, runs, duration, warmup, connections, threads, workdir):
+    """Each run of the article pages, home and API list starts right after one publication."""
+    user = bench_user()
+    targets = [s for s in scenario_list if s.name in CHANGE_SCENARIOS]
+    results = {s.name: Measure() for s in targets}
+    for round_number in range(1, runs + 1):
+        for scenario in targets:
+            publish_one_draft(user)
+            figures = wrk(
+                server,
+                scenario,
+                duration=duration,
+                connections=connections,
+                threads=threads,
+                workdir=workdir,
+                count_cache=True,
+            )
+            results[scenario.name].add(figures)
+        log(f"  after a change: round {round_number}/{runs} done")
+    return results
+
+
+def drafts_edited(server, scenario_list, *, runs, duration, warmup, connections, threads, workdir):
+    """Readers load the article pages, home and API list in turn while drafts are edited."""
+    paths = [p for s in scenario_list if s.name in CHANGE_SCENARIOS for p in s.paths]
+    readers = Scenario("drafts_edited", "Article pages, home and API list in turn", paths)
+    options = {"connections": connections, "threads": threads, "workdir": workdir}
+    wrk(server, readers, duration=max(warmup, 1), **options)  # every path cached again
+    writer = DraftWriter(bench_user())
+    writer.start()
+    result = Measure()
+    try:
+        for round_number in range(1, runs + 1):
+            result.add(wrk(server, readers, duration=duration, count_cache=True, **options))
+            log(f"  drafts being edited: round {round_number}/{runs} done")
+    finally:
+        writer.stop.set()
+        writer.join(timeout=30)
+    return readers, result, writer
 
 
 # --- Report ---
@@ -463,7 +620,57 @@ def table(title, results, scenario_list, queries, state, floor_rps):
     return rows
 
 
-def verdicts(cold, warm, queries, search_p95, search_itself, rss_mb):
+def change_tables(cold, warm, changed, edited, scenario_list):
+    """The phases with writes, next to the cold and warm figures of the same scenarios."""
+    floor = median(warm["floor"].rps)
+    rows = [
+        "### Right after a change (warm server, one draft published before each run)",
+        "",
+        "Each run starts right after a publication (through `publish_article`, committed and "
+        "announced before wrk starts): the content generation is new, so every response is "
+        "rendered again once; fragments of the articles that did not change (page head and "
+        "content, card parts, API list items) are still cached. Ratios to the floor of the "
+        "warm server; hits are the responses the response cache answered (`X-Cache: hit`).",
+        "",
+        "| Scenario | cold req/s | warm req/s | after a change req/s | p50 ms | p99 ms "
+        "| vs floor | cache hits | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for scenario in scenario_list:
+        if scenario.name not in changed:
+            continue
+        result = changed[scenario.name]
+        rps = median(result.rps)
+        rows.append(
+            f"| {scenario.label} | {median(cold[scenario.name].rps):,.0f} | "
+            f"{median(warm[scenario.name].rps):,.0f} | {rps:,.0f} | {median(result.p50):.1f} | "
+            f"{median(result.p99):.1f} | {rps / floor if floor else 0:.1%} | "
+            f"{result.hit_rate:.1%} | {result.errors + result.bad_status} |"
+        )
+    readers, result, writer = edited
+    rps = median(result.rps)
+    failures = f"; failed: {', '.join(sorted(set(writer.failures)))}" if writer.failures else ""
+    rows += [
+        "",
+        "### Drafts being edited (warm server, one unseen edit every second)",
+        "",
+        "While wrk loads the article pages, the home page and the API list in turn, a thread "
+        "makes one edit no reader can see every second, in turn: an autosave of a draft, an "
+        "autosave on a live article, a saved draft, a saved working copy of a live article "
+        f"({writer.writes} edits{failures}).",
+        "",
+        "| Scenario | req/s | p50 ms | p99 ms | vs floor | cache hits (of responses) | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| {readers.label} | {rps:,.0f} | {median(result.p50):.1f} | {median(result.p99):.1f} "
+        f"| {rps / floor if floor else 0:.1%} | {result.hit_rate:.2%} "
+        f"({result.cache_hits:,} of {result.cache_hits + result.cache_misses:,}) "
+        f"| {result.errors + result.bad_status} |",
+        "",
+    ]
+    return rows
+
+
+def verdicts(cold, warm, queries, search_p95, search_itself, rss_mb, edited=None):
     lines = ["### Targets", "", "| Target | Measured | Met |", "|---|---|---|"]
 
     def add(label, measured, ok):
@@ -490,6 +697,13 @@ def verdicts(cold, warm, queries, search_p95, search_itself, rss_mb):
             "Search query p95 at 100,000 articles < 50 ms (in-process)",
             f"{search_itself['p95']:.1f} ms",
             search_itself["p95"] < 50,
+        )
+    if edited is not None:
+        _, result, writer = edited
+        add(
+            "Drafts being edited: response cache hit rate > 99%",
+            f"{result.hit_rate:.2%} ({writer.writes} edits)",
+            result.hit_rate > 0.99 and not writer.failures,
         )
     add("Worker RSS < 200 MB", f"{rss_mb:.0f} MB", rss_mb < 200)
     return lines
@@ -564,6 +778,13 @@ def main(argv=None):
         log("warm: response cache on")
         with Server(args.port, response_cache=True) as server:
             warm = measure(server, scenario_list, workdir=workdir, **options)
+            changed = edited = None
+            if {s.name for s in scenario_list} >= set(CHANGE_SCENARIOS):
+                log("warm, drafts being edited: autosaves every second while readers read")
+                edited = drafts_edited(server, scenario_list, workdir=workdir, **options)
+                log("warm, right after a change: one publication before each run")
+                changed = after_change(server, scenario_list, workdir=workdir, **options)
+            server.sample_rss()
             rss = max(rss, server.max_rss_kb)
         search_p95 = search_itself = None
         search_total = not args.only and database_has_articles(args.search_database_url)
@@ -621,6 +842,8 @@ def main(argv=None):
         median(warm["floor"].rps),
     )
     lines += [""]
+    if changed is not None:
+        lines += change_tables(cold, warm, changed, edited, scenario_list)
     if search_p95 is not None:
         lines += [
             f"### Search at {search_total:,} articles",
@@ -635,7 +858,7 @@ def main(argv=None):
             "",
         ]
     if not args.only:
-        lines += verdicts(cold, warm, queries, search_p95, search_itself, rss_mb)
+        lines += verdicts(cold, warm, queries, search_p95, search_itself, rss_mb, edited)
     lines += ["", "Regenerate with `make bench` (see the README, Running at scale).", ""]
     report = "\n".join(lines) + kept_notes()
     print(report)

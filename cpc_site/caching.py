@@ -83,8 +83,11 @@ STORABLE_VARY = frozenset(
 )
 # Not stored: per request (rate limits: `extra_response_headers`) or set when serving.
 KEPT_HEADERS_SKIP = frozenset(
-    {"set-cookie", "cache-control", "date", "ratelimit", "ratelimit-policy"}
+    {"set-cookie", "cache-control", "date", "ratelimit", "ratelimit-policy", "x-cache"}
 )
+# Says whether a response went through the shared cache: "hit" or "miss" (the benchmark
+# counts them; a CDN or an operator can too).
+CACHE_STATUS_HEADER = "X-Cache"
 KEY_HEADERS = ("HTTP_AUTHORIZATION", "HTTP_X_API_KEY")
 PUBLIC = "public"
 # After a failed subscription (Redis down, or pub/sub refused by its ACL) a worker serves from
@@ -531,6 +534,7 @@ class ResponseCacheMiddleware:
             response = self.get_response(request)
         finally:
             request.META.update(conditional)
+        response[CACHE_STATUS_HEADER] = "miss"
 
         expires_at = started + settings.RESPONSE_CACHE_SECONDS
         if next_publication_at is not None:
@@ -587,6 +591,7 @@ class ResponseCacheMiddleware:
         response = HttpResponse(entry["content"], status=entry["status"])
         for name, value in entry["headers"]:
             response[name] = value
+        response[CACHE_STATUS_HEADER] = "hit"
         seconds_left = max(0, int(entry["expires_at"] - now))
         response["Cache-Control"] = (
             f"public, max-age={min(settings.CACHE_CONTROL_MAX_AGE, seconds_left)}, "

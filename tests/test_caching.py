@@ -12,10 +12,20 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import services
 from articles.models import Article
 from cpc_site.caching import invalidate_content
 from tests.admin_forms import admin_form_data
-from tests.factories import change, link, make_article, make_author, make_draft, make_image
+from tests.factories import (
+    change,
+    edit,
+    link,
+    make_article,
+    make_author,
+    make_draft,
+    make_image,
+    make_user,
+)
 
 # Caches are retired after the commit of a change: these tests commit, as production does.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -461,3 +471,30 @@ def test_filters_are_counted_apart(client, fragments_only):
     assert client.get(api + "?type=analysis").json()["count"] == 1
     assert client.get(api + "?type=commentary&page_size=1").json()["count"] == 1
     assert client.get(api).json()["count"] == 2
+
+
+def test_x_cache_says_whether_the_response_cache_answered(client):
+    """The header the benchmark counts: a hit after a warm request, a miss after a change
+    readers see, still a hit after an autosave (which readers cannot see)."""
+    article = make_article(title="Grain corridors")
+    draft = make_draft(title="Not yet")
+    url = article.get_absolute_url()
+    assert client.get(url)["X-Cache"] == "miss"
+    assert client.get(url)["X-Cache"] == "hit"
+
+    publisher = make_user(role="Publisher")
+    services.autosave(article=draft, user=publisher, data={"title": "Typing…"})
+    services.autosave(article=article, user=publisher, data={"title": "Typing on a live one…"})
+    assert client.get(url)["X-Cache"] == "hit"
+
+    edit(article, user=publisher, title="Grain corridors, revised")
+    response = client.get(url)
+    assert response["X-Cache"] == "miss"
+    assert "Grain corridors, revised" in response.content.decode()
+    assert client.get(url)["X-Cache"] == "hit"
+
+
+def test_x_cache_is_absent_where_the_response_cache_does_not_answer(client, editor):
+    article = make_article()
+    client.force_login(editor)
+    assert not client.get(article.get_absolute_url()).has_header("X-Cache")
