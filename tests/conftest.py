@@ -1,14 +1,45 @@
 import os
 import time
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import redis
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.test import override_settings
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@contextmanager
+def redis_caches(name, **extra_settings):
+    """The site's caches on a real Redis (`TEST_REDIS_URL`, database 15) under a key prefix of
+    this test's own (removed afterwards), with each process's local layer fresh."""
+    from cpc_site.caching import reset_local_response_cache
+
+    server = redis.Redis.from_url(TEST_REDIS_URL)
+    server.ping()
+    prefix = f"test-{name}-{uuid.uuid4().hex}"
+    backend = {
+        "BACKEND": "cpc_site.caching.RedisCache",
+        "LOCATION": TEST_REDIS_URL,
+        "KEY_PREFIX": prefix,
+        "OPTIONS": {"protocol": 2},
+    }
+    with override_settings(CACHES={"default": backend}, **extra_settings):
+        reset_local_response_cache()
+        try:
+            yield
+        finally:
+            reset_local_response_cache()
+    for key in server.scan_iter(match=f"{prefix}:*"):
+        server.delete(key)
+    server.close()
 
 
 @pytest.fixture(autouse=True)

@@ -6,25 +6,20 @@ every request, hit or miss. Redis: `TEST_REDIS_URL` (default 127.0.0.1:6379, dat
 under a key prefix of each test's own; no Redis fails these tests rather than skipping them.
 """
 
-import os
-import uuid
 from datetime import timedelta
 
 import pytest
-import redis
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cpc_site.caching import reset_local_response_cache
 from partners.models import KeyUsage, flush_usage
 from tests.api.conftest import auth, make_key
+from tests.conftest import redis_caches
 from tests.factories import edit, make_article
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 LIST = "/api/v1/articles/"
 
 
@@ -33,24 +28,8 @@ def redis_cache(isolated_media_and_cache, response_cache_off, settings):
     settings.RESPONSE_CACHE_SECONDS = 600
     settings.FRAGMENT_CACHE_SECONDS = 600
     settings.PARTNER_USAGE_IN_CACHE = True  # as in production with Redis
-    server = redis.Redis.from_url(REDIS_URL)
-    server.ping()
-    prefix = f"test-keyed-{uuid.uuid4().hex}"
-    backend = {
-        "BACKEND": "cpc_site.caching.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": prefix,
-        "OPTIONS": {"protocol": 2},
-    }
-    with override_settings(CACHES={"default": backend}):
-        reset_local_response_cache()
-        try:
-            yield
-        finally:
-            reset_local_response_cache()
-    for key in server.scan_iter(match=f"{prefix}:*"):
-        server.delete(key)
-    server.close()
+    with redis_caches("keyed"):
+        yield
 
 
 def served(client, url, **headers):

@@ -8,13 +8,10 @@ byte for byte what the site renders with every cache off.
 """
 
 import difflib
-import os
-import uuid
 from datetime import timedelta
 from unittest import mock
 
 import pytest
-import redis
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +20,7 @@ from articles import services
 from articles.models import Article, Author, Topic
 from articles.revisions import system_user
 from articles.sitemaps import SITEMAPS
-from cpc_site.caching import reset_local_response_cache
+from tests.conftest import redis_caches
 from tests.factories import (
     change,
     delete,
@@ -38,7 +35,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NOW = timezone.now()
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture(autouse=True, params=["local memory", "redis"])
@@ -50,23 +46,8 @@ def caches_on(request, isolated_media_and_cache, response_cache_off, settings):
     if request.param == "local memory":
         yield
         return
-    server = redis.Redis.from_url(REDIS_URL)
-    prefix = f"test-never-stale-{uuid.uuid4().hex}"
-    backend = {
-        "BACKEND": "cpc_site.caching.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": prefix,
-        "OPTIONS": {"protocol": 2},
-    }
-    with override_settings(CACHES={"default": backend}, RESPONSE_CACHE_LOCAL_BYTES=4_000_000):
-        reset_local_response_cache()
-        try:
-            yield
-        finally:
-            reset_local_response_cache()
-    for key in server.scan_iter(match=f"{prefix}:*"):
-        server.delete(key)
-    server.close()
+    with redis_caches("never-stale", RESPONSE_CACHE_LOCAL_BYTES=4_000_000):
+        yield
 
 
 def public_addresses():
