@@ -24,7 +24,7 @@ from django.utils.functional import empty
 from simple_history.utils import bulk_create_with_history
 
 from articles import hooks, services
-from articles.images import clean_upload, make_renditions, validate_image_file
+from articles.images import clean_upload, validate_image_file
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -491,13 +491,19 @@ class ContentWriter:
         try:
             with (
                 transaction.atomic(),
-                services.writing(user=self.user, reason=CHANGE_REASON, bulk=True),
+                services.writing(user=self.user, reason=CHANGE_REASON, bulk=True) as unit,
             ):
                 bulk_create_with_history(
                     [image for _, image in images],
                     Image,
                     default_user=self.user,
                     default_change_reason=CHANGE_REASON,
+                )
+                # Renditions are made by the worker after the commit, as for an upload: pages
+                # show the original meanwhile.
+                unit.renditions_due.extend(
+                    (image.pk, image.file.name, image.focal_x, image.focal_y)
+                    for _, image in images
                 )
         except DatabaseError:
             return outcome
@@ -508,21 +514,17 @@ class ContentWriter:
         return outcome
 
     def _new_image(self, item):
-        """An unsaved Image with its file stored and its renditions made."""
+        """An unsaved Image with its file stored (its renditions are made after the commit)."""
         source = _open_image_source(item)
         try:
             validate_image_file(source)
             image = Image(**{"import_key": item.key, **item.fields})
             image.full_clean(exclude=["file"], validate_unique=False)
-            # Re-encoded and renamed like an upload; renditions made here (an import is a
-            # batch job: no editor waits for it).
+            # Re-encoded and renamed like an upload.
             cleaned = clean_upload(source)
             image.file.save(cleaned.name, cleaned, save=False)
             image.width, image.height = cleaned.image_size
-            image.renditions, image.content_hash = make_renditions(
-                image.file, focal=(image.focal_x, image.focal_y)
-            )
-            image.renditions_status = Image.Renditions.READY
+            image.content_hash = cleaned.content_hash
         except OSError as error:
             raise ItemError(f"unreadable image ({type(error).__name__})") from None
         finally:

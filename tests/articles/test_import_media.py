@@ -14,7 +14,8 @@ import pytest
 
 from articles.importers import media
 from articles.models import Article, Image
-from tests.articles.importing import import_status
+from bench.import_wxr import write_export, write_media
+from tests.articles.importing import import_status, run_import
 from tests.factories import image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -293,3 +294,23 @@ def test_confinement_rules_directly(media_dir, outside):
     )
     assert media.MediaFolder(media_dir).find("secret.png") is None  # only via a link: refused
     assert Path(media_dir).is_dir()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_leaves_renditions_to_the_worker(tmp_path, publisher, run_tasks):
+    """Images created in bulk are stored at once; their renditions are jobs after the commit
+    (an import of thousands of posts does not wait for them), and pages show the original."""
+    write_media(tmp_path / "uploads", 3)
+    write_export(tmp_path / "export.xml", posts=3)
+    run_import(tmp_path / "export.xml", media_dir=str(tmp_path / "uploads"), user="publisher")
+
+    images = Image.objects.all()
+    assert images.count() == 3
+    assert {image.renditions_status for image in images} == {Image.Renditions.PENDING}
+    assert all(image.content_hash for image in images)
+
+    run_tasks()
+
+    for image in Image.objects.all():
+        assert image.renditions_status == Image.Renditions.READY
+        assert image.social_card is not None
