@@ -502,8 +502,7 @@ class ContentWriter:
                 # Renditions are made by the worker after the commit, as for an upload: pages
                 # show the original meanwhile.
                 unit.renditions_due.extend(
-                    (image.pk, image.file.name, image.focal_x, image.focal_y)
-                    for _, image in images
+                    (image.pk, image.file.name, image.focal_x, image.focal_y) for _, image in images
                 )
         except DatabaseError:
             return outcome
