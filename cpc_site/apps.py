@@ -32,10 +32,4 @@ class SiteConfig(AppConfig):
     verbose_name = "Site"
 
     def ready(self):
-        # Models are importable only once the app registry is ready.
-        from articles.changes import next_scheduled_publication  # noqa: PLC0415
-        from partners.access import cache_audience  # noqa: PLC0415
-
-        caching.next_scheduled_change = next_scheduled_publication
-        caching.request_audience = cache_audience
         hooks.on_write(retire_cached_responses)

@@ -22,7 +22,7 @@ cached under the generation, so a reschedule retires it too.
 Never cached, never served from the shared cache: anything but GET/HEAD, requests with a
 session cookie (editors see fresh pages), the admin and previews, and responses that set
 cookies or say `private`/`no-store`. Partner keys are checked before the cache is read (by
-`request_audience`, the partner API's rule wired in by `cpc_site.apps`): a key sees what its
+`RESPONSE_CACHE_AUDIENCE`, the partner API's rule named in the settings): a key sees what its
 *visibility class* sees, so its answers are cached per class, under the same generation and
 expiry rules: a key without the embargo scope shares the anonymous entries, a key with it
 has entries of its own; an answer only for one key (revisions) is never stored.
@@ -41,6 +41,7 @@ drop neither end has noticed), so the generation a worker knows is trusted for a
 per second per worker.
 """
 
+import functools
 import hashlib
 import math
 import os
@@ -62,6 +63,7 @@ from django.utils.cache import (
     patch_vary_headers,
 )
 from django.utils.http import http_date, parse_http_date_safe
+from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -162,9 +164,16 @@ def _renew_generation_after_outage():
 cache_backend.recovery_callbacks.append(_renew_generation_after_outage)
 
 
-# What the next scheduled change of public content is (a timestamp or None): set by the
-# wiring (`cpc_site.apps`) to the articles app's rule, so this module imports no app.
-next_scheduled_change = None
+@functools.cache
+def _rule(setting):
+    """A function of an app this module asks (named by a setting: it imports no app)."""
+    return import_string(getattr(settings, setting))
+
+
+def next_scheduled_change():
+    """When the next scheduled change of public content happens (a datetime or None):
+    `RESPONSE_CACHE_NEXT_PUBLICATION`, the articles app's rule."""
+    return _rule("RESPONSE_CACHE_NEXT_PUBLICATION")()
 
 
 def next_publication(generation):
@@ -179,7 +188,7 @@ def next_publication(generation):
 
 
 def _store_next_publication(key, now):
-    moment = next_scheduled_change() if next_scheduled_change is not None else None
+    moment = next_scheduled_change()
     value = moment.timestamp() if moment else None
     timeout = max(settings.RESPONSE_CACHE_SECONDS, settings.FRAGMENT_CACHE_SECONDS, 1)
     if value is not None:
@@ -196,12 +205,6 @@ def private_path(path):
     return path.startswith(tuple(settings.RESPONSE_CACHE_PRIVATE_PATHS))
 
 
-# What a keyed request may share: request -> "public" (what anonymous readers see), another
-# class name (e.g. "embargo"), or None (personal). Set by the wiring (`cpc_site.apps`) to the
-# partner API's rule, which checks the key (and counts it against its rate) first.
-request_audience = None
-
-
 def audience(request):
     """The visibility class of `request` ("public" for anonymous readers), None if personal."""
     request = getattr(request, "_request", request)  # the HttpRequest inside a DRF Request
@@ -210,8 +213,10 @@ def audience(request):
         if not keyed:
             request.cache_audience = PUBLIC
         else:
-            rule = request_audience
-            request.cache_audience = rule(request) if rule is not None else None
+            # What a keyed request may share: "public" (what anonymous readers see), another
+            # class name (e.g. "embargo"), or None (personal): `RESPONSE_CACHE_AUDIENCE`, the
+            # partner API's rule, which checks the key (and counts it against its rate) first.
+            request.cache_audience = _rule("RESPONSE_CACHE_AUDIENCE")(request)
     return request.cache_audience
 
 
@@ -243,7 +248,7 @@ def invalidate_audience(klass):
     cache = _cache()
     cache.set(AUDIENCE_GENERATION_KEY.format(klass), uuid.uuid4().hex, timeout=None)
     known = cache.get(f"next-publication:{current_generation().token}")
-    moment = next_scheduled_change() if next_scheduled_change is not None else None
+    moment = next_scheduled_change()
     if moment is None:
         return
     if known is None or known[0] is None or moment.timestamp() < known[0]:

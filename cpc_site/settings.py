@@ -176,6 +176,10 @@ else:
 # Whole-response cache for anonymous GETs (cpc_site.caching). On by default only with a
 # shared cache: local memory is per process, so another worker's edit could not retire it.
 RESPONSE_CACHE_ALIAS = "default"
+# The apps' rules the response cache asks (cpc_site.caching imports no app): when the next
+# scheduled publication happens, and what a partner key's request may share.
+RESPONSE_CACHE_NEXT_PUBLICATION = "articles.changes.next_scheduled_publication"
+RESPONSE_CACHE_AUDIENCE = "partners.access.cache_audience"
 RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "600" if REDIS_URL else "0"))
 # Fragments of pages ({% cachedfragment %}) under the same rules, also with the page cache off.
 FRAGMENT_CACHE_SECONDS = int(os.environ.get("FRAGMENT_CACHE_SECONDS", "600" if REDIS_URL else "0"))
