@@ -13,8 +13,9 @@ def database_url():
     return os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
 
 
-def production_env(*, response_cache=True, floor=True):
-    """Production settings (debug off) pointed at the benchmark's database and Redis db."""
+def production_env(*, response_cache=True, fragments=True, floor=True):
+    """Production settings (debug off) pointed at the benchmark's database and Redis db;
+    `fragments=False` turns the fragment caches off too (nothing cached)."""
     env = {
         "DJANGO_SETTINGS_MODULE": "cpc_site.settings",
         "DJANGO_DEBUG": "0",
@@ -26,6 +27,7 @@ def production_env(*, response_cache=True, floor=True):
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
         "CACHE_KEY_PREFIX": "cpc-bench",
         "RESPONSE_CACHE_SECONDS": "600" if response_cache else "0",
+        "FRAGMENT_CACHE_SECONDS": "600" if fragments else "0",
         "MEDIA_ROOT": str(WORK_DIR / "media"),
         "STATIC_ROOT": str(WORK_DIR / "static"),
         "SITE_URL": "http://127.0.0.1",
