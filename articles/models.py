@@ -1,3 +1,4 @@
+import itertools
 import math
 import uuid
 
@@ -5,9 +6,8 @@ from anyascii import anyascii
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import RowNumber
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -465,27 +465,29 @@ class ArticleQuerySet(models.QuerySet):
 
     def latest_by_authors(self, authors, *, excluding=None, per_author=3):
         """{author id: their `per_author` newest articles of this queryset}, in one query
-        ("More from <author>")."""
-        links = (
-            ArticleAuthor.objects.filter(author__in=authors, article__in=self)
-            .exclude(article=excluding)
-            .select_related("article")
-            .annotate(
-                newest=models.Window(
-                    RowNumber(),
-                    partition_by=[models.F("author_id")],
-                    order_by=[
-                        models.F("article__published_at").desc(),
-                        models.F("article_id").desc(),
-                    ],
-                )
+        ("More from <author>"): one newest-first slice per author, so each stops after
+        `per_author` rows however much the author wrote. Rows carry what a link shows."""
+        slices = []
+        for author in authors:
+            rows = self.filter(article_authors__author=author)
+            if excluding is not None:
+                rows = rows.exclude(pk=excluding.pk)
+            slices.append(
+                rows.annotate(box_author=models.Value(author.pk))
+                .only("pk", "slug", "title", "language", "published_at")
+                .order_by("-published_at", "-pk")[:per_author]
             )
-            .filter(newest__lte=per_author)
-            .order_by("author_id", "newest")
-        )
+        if not slices:
+            return {}
+        if connections[self.db].features.supports_slicing_ordering_in_compound:
+            rows = slices[0].union(*slices[1:], all=True)
+        else:  # SQLite (development): a query per author
+            rows = itertools.chain.from_iterable(slices)
         found = {}
-        for link in links:
-            found.setdefault(link.author_id, []).append(link.article)
+        for article in rows:
+            found.setdefault(article.box_author, []).append(article)
+        for latest in found.values():
+            latest.sort(key=lambda article: (article.published_at, article.pk), reverse=True)
         return found
 
     def originals(self):
@@ -1074,6 +1076,26 @@ class ArticlePDF(models.Model):
 
     def __str__(self):
         return f"PDF of {self.article_id}"
+
+
+class ArticleRendering(models.Model):
+    """What readers and partners get of a live article, rendered once after each change they
+    see (`articles.prerender`): the parts of its page that show only this article, and its
+    API item and detail. Served only while `built_for` matches the article's change stamp and
+    the code that rendered it (`prerender.rendering_key`); derived data, not content."""
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="rendering"
+    )
+    built_for = models.CharField(max_length=100)
+    built_at = models.DateTimeField(default=timezone.now)
+    page_parts = models.JSONField(default=dict, help_text="{fragment name: HTML}")
+    # JSON text, not a JSONField: PostgreSQL's jsonb would not keep the order of the keys.
+    api_item = models.TextField()
+    api_detail = models.TextField()
+
+    def __str__(self):
+        return f"Rendering of {self.article_id}"
 
 
 class ContentChange(models.Model):

@@ -19,7 +19,7 @@ from datetime import datetime
 from django.db.models import Q
 from django_tasks import task
 
-from . import changes, hooks, images, services
+from . import changes, hooks, images, prerender, services
 from .models import Article, Author, ContentChange, Image, Topic
 from .pdfs import refresh_pdfs
 from .revisions import system_user
@@ -137,12 +137,20 @@ def enqueue_follow_up_work(summary):
     pdf_ids = summary.public | summary.deleted
     for start in range(0, len(pdf_ids), PDF_BATCH):
         build_article_pdfs.enqueue(sorted(pdf_ids)[start : start + PDF_BATCH])
+    for start in range(0, len(pdf_ids), prerender.BATCH):
+        build_article_renderings.enqueue(sorted(pdf_ids)[start : start + prerender.BATCH])
 
 
 @task()
 def build_article_pdfs(article_ids: list[int]) -> int:
     """PDFs of articles whose public page changed (stale ones are rebuilt, removed ones go)."""
     return refresh_pdfs(article_ids)
+
+
+@task()
+def build_article_renderings(article_ids: list[int]) -> int:
+    """Stored renderings of articles whose public page changed (see articles.prerender)."""
+    return prerender.build_renderings(article_ids)
 
 
 @task()

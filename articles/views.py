@@ -19,7 +19,7 @@ from django.views.generic import DetailView, ListView
 
 from cpc_site.caching import cached_count, get_fragment, load_fragments
 
-from . import languages, pdfs, search
+from . import languages, pdfs, prerender, search
 from .citations import citation_formats, citation_html
 from .forms import SearchForm
 from .models import Article, Author, Topic, byline_prefetch
@@ -185,19 +185,31 @@ class ArticleDetailView(ReaderLanguageMixin, DetailView):
     def get_queryset(self):
         return Article.objects.published().for_detail()
 
+    # The article to render, loaded with `for_detail()`: set by the job that stores
+    # renderings (articles.prerender), which collects the page's stamped fragments.
+    prerendering = None
+
     def get_object(self, queryset=None):
-        """The article row; its related rows only when a cached fragment does not have them."""
+        """The article row; its related rows only when neither a stored rendering
+        (articles.prerender) nor a cached fragment has them."""
+        if self.prerendering is not None:
+            self.speak(self.prerendering.language)
+            return self.prerendering
         article = super().get_object(
-            Article.objects.published().select_related("hero_image", "social_image")
+            Article.objects.published().select_related("hero_image", "social_image", "rendering")
         )
         self.speak(article.language)
+        rendering = prerender.current_rendering(self.request, article)
         own = [(name, [article.pk], article.modified_at) for name in self.fragments]
         other = [(name, [article.pk]) for name in self.other_fragments]
+        if rendering is not None:
+            self.request.prerendered_parts = rendering.page_parts
+            own = [part for part in own if part[0] not in rendering.page_parts]
         if load_fragments(self.request, own + other):
             return article
         if any(get_fragment(self.request, *fragment) is None for fragment in own):
             prefetch_related_objects([article], *self.get_queryset()._prefetch_related_lookups)
-        else:  # after a change elsewhere only the author boxes render again: the byline
+        else:  # only the author boxes render again: the byline
             prefetch_related_objects([article], byline_prefetch(with_photos=True))
         return article
 

@@ -7,6 +7,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cpc_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/7"
 WORK_DIR = Path(os.environ.get("BENCH_WORK_DIR", "/tmp/cpc_bench"))
+# The server's port, part of the site's address: stored renderings (articles.prerender) are
+# served to requests that come to that address.
+PORT = 8077
 
 
 def database_url():
@@ -30,7 +33,7 @@ def production_env(*, response_cache=True, fragments=True, floor=True):
         "FRAGMENT_CACHE_SECONDS": "600" if fragments else "0",
         "MEDIA_ROOT": str(WORK_DIR / "media"),
         "STATIC_ROOT": str(WORK_DIR / "static"),
-        "SITE_URL": "http://127.0.0.1",
+        "SITE_URL": f"http://127.0.0.1:{PORT}",
         # The load generator is one client on one address: throttle it like a partner would be.
         "API_ANON_THROTTLE_RATE": "1000000/second",
         "DJANGO_LOG_LEVEL": "ERROR",

@@ -742,7 +742,7 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--port", type=int, default=8077)
+    parser.add_argument("--port", type=int, default=bench_env.PORT)
     parser.add_argument("--slugs", type=int, default=300, help="article slugs to rotate over")
     parser.add_argument("--articles", type=int, default=10_000, help="to generate when missing")
     parser.add_argument(
@@ -777,6 +777,12 @@ def main(argv=None):
     started = datetime.now(UTC)
     about = machine()
     ensure_database(args.articles)
+    log("stored renderings of live articles (as the worker leaves them after each change)")
+    run(
+        [sys.executable, "manage.py", "prerender_articles"],
+        env=bench_env.production_env(),
+        timeout=3600,
+    )
     setup_django()
     from articles.models import Article
 

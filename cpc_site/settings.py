@@ -183,6 +183,9 @@ RESPONSE_CACHE_AUDIENCE = "partners.access.cache_audience"
 RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "600" if REDIS_URL else "0"))
 # Fragments of pages ({% cachedfragment %}) under the same rules, also with the page cache off.
 FRAGMENT_CACHE_SECONDS = int(os.environ.get("FRAGMENT_CACHE_SECONDS", "600" if REDIS_URL else "0"))
+# Live articles' pages and API representations rendered once after each change (see
+# articles.prerender); off: every request renders them.
+PRERENDERED_ARTICLES = os.environ.get("PRERENDERED_ARTICLES", "1") == "1"
 # With the Redis backend, each worker also keeps recent hits in its own memory (at most this
 # many bytes of content), served with no Redis round trip; kept fresh by pub/sub and trusted
 # for at most RESPONSE_CACHE_LOCAL_TRUST_SECONDS after the last read from Redis. 0 turns it off.

@@ -2,9 +2,10 @@
 equals a fresh render of it.
 
 The walk warms every public page, feed, sitemap and API answer through the response and
-fragment caches, makes one change through the services (then lets the worker run what the
-change queued, as in production), and asks every address again: the cached answer must be
-byte for byte what the site renders with every cache off.
+fragment caches and the stored renderings of articles (made by the worker), makes one change
+through the services (then lets the worker run what the change queued, as in production), and
+asks every address again: the answer served must be byte for byte what the site renders with
+every cache and stored rendering off.
 """
 
 import difflib
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import services
-from articles.models import Article, Author, Topic
+from articles.models import Article, ArticleRendering, Author, Topic
 from articles.revisions import system_user
 from articles.sitemaps import SITEMAPS
 from tests.conftest import redis_caches
@@ -44,6 +45,7 @@ def caches_on(request, isolated_media_and_cache, response_cache_off, settings):
     servers (with each process's own copy of what it served last)."""
     settings.RESPONSE_CACHE_SECONDS = 600
     settings.FRAGMENT_CACHE_SECONDS = 600
+    settings.SITE_URL = "http://testserver"  # the test client's address: renderings served
     if request.param == "local memory":
         yield
         return
@@ -98,7 +100,9 @@ def answer(client, url):
 
 
 def fresh(client, url):
-    with override_settings(RESPONSE_CACHE_SECONDS=0, FRAGMENT_CACHE_SECONDS=0):
+    with override_settings(
+        RESPONSE_CACHE_SECONDS=0, FRAGMENT_CACHE_SECONDS=0, PRERENDERED_ARTICLES=False
+    ):
         return answer(client, url)
 
 
@@ -174,6 +178,8 @@ CHANGES = {
 
 @pytest.mark.parametrize("kind", list(CHANGES))
 def test_every_public_address_equals_a_fresh_render_after_a_change(client, site, run_tasks, kind):
+    run_tasks()  # the articles' stored renderings made
+    assert ArticleRendering.objects.count() == 3
     urls = public_addresses()
     warm(client, urls)
     walk(client, urls, "warming")
@@ -189,6 +195,7 @@ def test_every_public_address_equals_a_fresh_render_after_a_change(client, site,
 def test_every_public_address_equals_a_fresh_render_when_a_schedule_comes_due(
     client, site, run_tasks
 ):
+    run_tasks()
     urls = public_addresses()
     warm(client, urls)
 

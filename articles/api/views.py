@@ -4,6 +4,7 @@ Visibility is `Article.objects.published()`; a key with the embargo scope also s
 articles (marked `embargoed_until`). Nothing else is ever shown.
 """
 
+import json
 from operator import attrgetter
 
 from django.db.models import prefetch_related_objects
@@ -16,8 +17,9 @@ from rest_framework.response import Response
 from cpc_site.api_errors import InvalidParameters
 from cpc_site.caching import cached_items, fragments_enabled
 
+from .. import prerender
 from ..api_filters import ArticleFilter, StrictFilterBackend
-from ..models import Author, Topic, listing_prefetches, load_published_translations
+from ..models import Article, Author, Topic, listing_prefetches, load_published_translations
 from ..revisions import published_revisions
 from ..serializers import (
     ArticleDetailSerializer,
@@ -56,11 +58,19 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         articles = self.with_last_change(articles_visible_to(self.partner_key))
         if self.action == "retrieve":
-            return articles.for_detail()
+            # What the stored rendering does not answer loads its related rows (retrieve).
+            return articles.select_related("hero_image", "rendering")
         if self.action == "list":
+            # Items come from stored renderings or the fragment cache: only the others load
+            # their related rows (serialize_list_items); the image in the same query when
+            # no fragment cache answers.
+            articles = (
+                articles.defer("body")
+                .select_related("rendering")
+                .defer("rendering__page_parts", "rendering__api_detail")
+            )
             if fragments_enabled(self.request):
-                # Items come from the fragment cache: only misses load their related rows.
-                return articles.defer("body")
+                return articles
             return articles.select_related("hero_image")
         return articles.for_listing()
 
@@ -99,14 +109,27 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         self.remember_last_change(page)
-        items = cached_items(
+        stored = {
+            article.pk: rendering.api_item
+            for article in page
+            if (rendering := prerender.current_rendering(request, article)) is not None
+        }
+        others = [article for article in page if article.pk not in stored]
+        rendered = cached_items(
             request,
             "api-article",
-            page,
+            others,
             self.serialize_list_items,
             vary=[",".join(sorted(self.selected_fields() or []))],
             since=attrgetter("modified_at"),
         )
+        rendered = dict(zip((article.pk for article in others), rendered, strict=True))
+        items = [
+            self.stored_representation(stored[article.pk])
+            if article.pk in stored
+            else rendered[article.pk]
+            for article in page
+        ]
         return self.get_paginated_response(items)
 
     def serialize_list_items(self, articles):
@@ -118,7 +141,29 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         self.selected_fields()
         article = self.get_object()
         self.remember_last_change([article])
+        rendering = prerender.current_rendering(request, article)
+        if rendering is not None:
+            return Response(self.stored_representation(rendering.api_detail))
+        prefetch_related_objects([article], *Article.objects.for_detail()._prefetch_related_lookups)
         return Response(self.get_serializer(article).data)
+
+    def stored_representation(self, text):
+        """A stored rendering's JSON (articles.prerender), narrowed to the `fields` asked for."""
+        representation = json.loads(text)
+        selected = self.selected_fields()
+        if selected:
+            return {name: value for name, value in representation.items() if name in selected}
+        return representation
+
+    @classmethod
+    def representations(cls, request, article):
+        """(list item, detail) of `article` (loaded with `for_detail()`) as `request` gets
+        them with no `fields` selection: what articles.prerender stores."""
+        context = {"request": request, "selected_fields": None, "format": None, "view": None}
+        return (
+            ArticleSummarySerializer(article, context=context).data,
+            ArticleDetailSerializer(article, context=context).data,
+        )
 
     @extend_schema(
         summary="Published revisions of an article (revisions scope)",

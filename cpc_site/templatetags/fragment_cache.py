@@ -1,7 +1,12 @@
 """`{% cachedfragment "name" key ... [since=stamp] %}…{% endcachedfragment %}`: a part of a
 page cached under the content generation (see cpc_site.caching), never for editors or
 previews. `since`: the change stamp of the one article the fragment shows
-(`article.modified_at`): the fragment then outlives changes to other content."""
+(`article.modified_at`): the fragment then outlives changes to other content.
+
+Such a stamped fragment is also what a stored rendering holds (articles.prerender): a view
+puts a current rendering's parts in `request.prerendered_parts` ({name: HTML}), served as
+they are, and the job that renders them sets `request.prerender_collector`, which collects
+each stamped fragment as it renders."""
 
 from django import template
 from django.utils.safestring import mark_safe
@@ -20,6 +25,17 @@ class CachedFragmentNode(template.Node):
 
     def render(self, context):
         request = context.get("request")
+        if request is not None and self.since is not None:
+            name = self.name.resolve(context)
+            prerendered = getattr(request, "prerendered_parts", None) or {}
+            if name in prerendered:
+                return mark_safe(prerendered[name])
+            collector = getattr(request, "prerender_collector", None)
+            if collector is not None:
+                collector[name] = html = str(self.nodelist.render(context))
+                return mark_safe(html)
+        if getattr(request, "prerender_collector", None) is not None:
+            return ""  # not part of a stored rendering: rendered by each request
         if request is None or not fragments_enabled(request):
             return self.nodelist.render(context)
         name = self.name.resolve(context)

@@ -1,0 +1,186 @@
+"""Renderings: what a live article shows readers and partners, rendered once after each change
+they see instead of on every request.
+
+After every change with a change-log event (`articles.tasks.enqueue_follow_up_work`), a job
+renders the changed articles' page parts (the `{% cachedfragment … since=… %}` parts of the
+article page: those that show only this article and what its change stamp covers) and their
+API item and detail, and stores them (`ArticleRendering`). The page and the API serve a
+rendering only while it is current:
+
+- `built_for` equals `rendering_key(article)`: the article's change stamp (`modified_at`,
+  moved by the change log for every change the article shows, of itself or of an author,
+  topic, image or related article, see `articles.changes`) and a digest of the code that
+  renders (templates, template tags, serializers, translations). Until the job has run, or
+  after a deploy that changes that code and before `manage.py prerender_articles`, requests
+  render as before: a rendering can be missing, never stale;
+- the request came to the site's own address (`SITE_URL`): absolute links in them name it.
+"""
+
+import functools
+import hashlib
+import json
+import logging
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.test import RequestFactory
+from django.utils import timezone
+
+from .models import Article, ArticleRendering, load_published_translations
+
+logger = logging.getLogger(__name__)
+
+BATCH = 100
+ROOT = Path(__file__).resolve().parent.parent
+# What renders the parts: a change to any of these files makes older renderings unused.
+RENDERING_CODE = (
+    "templates/articles",
+    "templates/includes",
+    "articles/templatetags",
+    "articles/serializers.py",
+    "articles/citations.py",
+    "articles/credits.py",
+    "related",
+    "cpc_site/templatetags",
+    "locale",
+)
+
+
+def code_digest():
+    """A digest of the code that renders and of the settings renderings show."""
+    digest = hashlib.sha256(_files_digest().encode())
+    for value in (settings.SITE_URL, settings.SITE_NAME, settings.LANGUAGE_CODE):
+        digest.update(str(value).encode())
+    return digest.hexdigest()[:16]
+
+
+@functools.cache
+def _files_digest():
+    digest = hashlib.sha256()
+    for name in RENDERING_CODE:
+        path = ROOT / name
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in files:
+            if file.is_file() and file.suffix in (".py", ".html", ".mo"):
+                digest.update(str(file.relative_to(ROOT)).encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def rendering_key(article):
+    """What a rendering of `article` must have been built for to be served; None when the
+    article has no change stamp (never announced)."""
+    if article.modified_at is None:
+        return None
+    return f"{code_digest()}:{article.modified_at.isoformat()}"
+
+
+def served_at_site_address(request):
+    site = urlsplit(settings.SITE_URL)
+    return request.scheme == site.scheme and request.get_host() == site.netloc
+
+
+def current_rendering(request, article):
+    """The article's stored rendering when it may be served for this request, else None.
+
+    `article` must come with its rendering loaded (`select_related("rendering")`).
+    """
+    if not settings.PRERENDERED_ARTICLES or not served_at_site_address(request):
+        return None
+    rendering = stored_rendering(article)
+    key = rendering_key(article)
+    return rendering if rendering is not None and rendering.built_for == key else None
+
+
+def site_request(path):
+    """A reader's GET of `path` at the site's own address, as the middleware leaves it."""
+    site = urlsplit(settings.SITE_URL)
+    request = RequestFactory().get(
+        path,
+        HTTP_HOST=site.netloc,
+        secure=site.scheme == "https",
+    )
+    request.user = AnonymousUser()
+    request.partner_key = None
+    return request
+
+
+def render_article(article):
+    """(page parts, API item, API detail) of a live article loaded with `for_detail()`."""
+    from .api.views import ArticleViewSet
+    from .views import ArticleDetailView
+
+    request = site_request(article.get_absolute_url())
+    request.prerender_collector = {}
+    response = ArticleDetailView.as_view(prerendering=article)(request, slug=article.slug)
+    if response.status_code != 200:
+        raise RuntimeError(f"article {article.pk} rendered {response.status_code}")
+    api_request = site_request(f"/api/v1/articles/{article.slug}/")
+    item, detail = ArticleViewSet.representations(api_request, article)
+    return request.prerender_collector, item, detail
+
+
+def build_renderings(article_ids):
+    """Render and store the renderings of these articles that are live and out of date; drop
+    the others'. Returns how many were built."""
+    built = 0
+    ids = sorted(set(article_ids))
+    for start in range(0, len(ids), BATCH):
+        built += _build_batch(ids[start : start + BATCH])
+    return built
+
+
+def _build_batch(ids):
+    live = list(
+        Article.objects.published().for_detail().select_related("rendering").filter(pk__in=ids)
+    )
+    load_published_translations(live)
+    built = 0
+    for article in live:
+        key = rendering_key(article)
+        existing = stored_rendering(article)
+        if key is None or (existing is not None and existing.built_for == key):
+            continue
+        try:
+            parts, item, detail = render_article(article)
+        except Exception:
+            logger.exception("Rendering of article %s failed", article.pk)
+            continue
+        with transaction.atomic():
+            # Stored only if the article did not change while it rendered (a later job
+            # renders that change).
+            stamp = (
+                Article.objects.select_for_update()
+                .filter(pk=article.pk)
+                .values_list("modified_at", flat=True)
+                .first()
+            )
+            if stamp != article.modified_at:
+                continue
+            ArticleRendering.objects.update_or_create(
+                article_id=article.pk,
+                defaults={
+                    "built_for": key,
+                    "built_at": timezone.now(),
+                    "page_parts": parts,
+                    "api_item": json.dumps(item, cls=DjangoJSONEncoder),
+                    "api_detail": json.dumps(detail, cls=DjangoJSONEncoder),
+                },
+            )
+        built += 1
+    ArticleRendering.objects.filter(article_id__in=ids).exclude(
+        article__in=Article.objects.published()
+    ).delete()
+    return built
+
+
+def stored_rendering(article):
+    """The article's rendering row, current or not (loaded with `select_related`), or None."""
+    try:
+        return article.rendering
+    except ArticleRendering.DoesNotExist:
+        return None

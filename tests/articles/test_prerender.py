@@ -1,0 +1,145 @@
+"""Stored renderings (articles.prerender): what a live article shows, rendered by the worker
+after each change readers see, served only while it is current."""
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from articles import prerender, services
+from articles.models import ArticleRendering
+from articles.revisions import system_user
+from tests.factories import change, edit, link, make_article, make_author, make_image, make_topic
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the worker runs jobs in its own transactions
+
+
+@pytest.fixture(autouse=True)
+def site_address(settings):
+    settings.SITE_URL = "http://testserver"  # the test client's address
+
+
+@pytest.fixture
+def article(run_tasks):
+    author = make_author(name="Leyla Mammadova")
+    other = make_article(title="Ports of the Caspian", authors=[author])
+    article = make_article(
+        title="Caspian pipeline politics",
+        authors=[author],
+        topics=[make_topic(name="Energy")],
+        hero_image=make_image(credit="president.az"),
+    )
+    link(article, other)
+    run_tasks()
+    article.refresh_from_db()
+    return article
+
+
+def fresh(client, url):
+    with override_settings(PRERENDERED_ARTICLES=False):
+        return client.get(url).content
+
+
+def test_the_worker_stores_a_current_rendering_after_publication(article):
+    rendering = ArticleRendering.objects.get(article=article)
+    assert rendering.built_for == prerender.rendering_key(article)
+    assert set(rendering.page_parts) == {"article-head", "article-content", "article-related"}
+    assert "Caspian pipeline politics" in rendering.page_parts["article-content"]
+
+
+@pytest.mark.parametrize(
+    "url", ["/articles/caspian-pipeline-politics/", "/api/v1/articles/caspian-pipeline-politics/"]
+)
+def test_the_page_and_api_detail_served_from_it_equal_a_fresh_render(client, article, url):
+    served = client.get(url).content
+    assert served == fresh(client, url)
+
+
+def test_the_api_list_served_from_it_equals_a_fresh_render(client, article):
+    for url in ["/api/v1/articles/", "/api/v1/articles/?fields=title&fields=authors,url"]:
+        assert client.get(url).content == fresh(client, url)
+
+
+def test_a_current_rendering_is_what_readers_get(client, article):
+    rendering = ArticleRendering.objects.get(article=article)
+    parts = rendering.page_parts
+    parts["article-content"] = parts["article-content"].replace("pipeline", "STORED")
+    rendering.save()
+    rendering.api_detail = rendering.api_detail.replace("pipeline", "STORED")
+    rendering.save()
+
+    assert b"Caspian STORED politics" in client.get(article.get_absolute_url()).content
+    detail = client.get(f"/api/v1/articles/{article.slug}/").json()
+    assert detail["title"] == "Caspian STORED politics"
+
+
+def test_the_page_costs_three_queries_with_a_rendering(
+    client, article, django_assert_max_num_queries
+):
+    # The article with its rendering, the byline (author boxes), "More from".
+    with django_assert_max_num_queries(3):
+        assert client.get(article.get_absolute_url()).status_code == 200
+    with django_assert_max_num_queries(1):
+        assert client.get(f"/api/v1/articles/{article.slug}/").status_code == 200
+
+
+def test_a_rendering_is_never_served_after_a_change_before_the_worker_ran(client, article):
+    edit(article, title="Caspian pipeline politics, revised")
+
+    page = client.get(article.get_absolute_url()).content
+    assert b"Caspian pipeline politics, revised" in page
+    assert page == fresh(client, article.get_absolute_url())
+    detail = client.get(f"/api/v1/articles/{article.slug}/").json()
+    assert detail["title"] == "Caspian pipeline politics, revised"
+
+
+@pytest.mark.parametrize(
+    "make_change",
+    [
+        lambda a: change(a.ordered_authors[0], name="Leyla Mammadova-Aliyeva"),
+        lambda a: change(a.hero_image, credit="Official photo (2020)"),
+        lambda a: change(a.topic_list[0], name="Energy security"),
+    ],
+    ids=["author", "image", "topic"],
+)
+def test_a_change_to_what_it_shows_retires_it_and_the_worker_renders_it_again(
+    client, article, run_tasks, make_change
+):
+    url = article.get_absolute_url()
+    make_change(article)
+    assert client.get(url).content == fresh(client, url)
+    run_tasks()
+    article.refresh_from_db()
+    assert ArticleRendering.objects.get(article=article).built_for == prerender.rendering_key(
+        article
+    )
+    assert client.get(url).content == fresh(client, url)
+
+
+def test_other_addresses_and_other_code_get_a_fresh_render(client, article, monkeypatch):
+    marked = ArticleRendering.objects.get(article=article)
+    marked.page_parts["article-content"] += "<p>STORED</p>"
+    marked.save()
+    url = article.get_absolute_url()
+    assert b"STORED" in client.get(url).content
+
+    assert b"STORED" not in client.get(url, HTTP_HOST="mirror.example.org").content
+    monkeypatch.setattr(prerender, "_files_digest", lambda: "templates changed")
+    assert b"STORED" not in client.get(url).content
+
+
+def test_unpublishing_drops_it(article, run_tasks):
+    services.unpublish_article(article=article, user=system_user())
+    run_tasks()
+    assert not ArticleRendering.objects.filter(article=article).exists()
+
+
+def test_the_command_renders_what_is_missing_or_out_of_date(article, monkeypatch):
+    ArticleRendering.objects.all().delete()
+    call_command("prerender_articles")
+    assert ArticleRendering.objects.count() == 2
+    monkeypatch.setattr(prerender, "_files_digest", lambda: "templates changed")
+    call_command("prerender_articles")
+    article.refresh_from_db()
+    assert ArticleRendering.objects.get(article=article).built_for == prerender.rendering_key(
+        article
+    )
