@@ -717,6 +717,11 @@ def verdicts(uncached, cold, warm, queries, search_p95, search_itself, rss_mb, e
             f"{search_itself['p95']:.1f} ms",
             search_itself["p95"] < 50,
         )
+        add(
+            "Search first page ≥ 90% shared with exhaustive ts_rank",
+            f"{search_itself['overlap']:.0%} (lowest {search_itself['overlap_min']:.0%})",
+            search_itself["overlap"] >= 0.9,
+        )
     if edited is not None:
         _, result, writer = edited
         add(
@@ -906,6 +911,11 @@ def main(argv=None):
             f"The search itself, in-process (`bench/search_timing.py`: ranking, count and a "
             f"page of 20 with snippets, no HTTP or template; {search_itself['count']} runs): "
             f"p50 {search_itself['p50']:.1f} ms, p95 {search_itself['p95']:.1f} ms.",
+            "",
+            f"How much the first page of 20 shares with an exhaustive `ts_rank` ordering of every "
+            f"match (newest first on ties), over the {len(SEARCH_QUERIES)} queries: "
+            f"{search_itself['overlap']:.0%} on average, "
+            f"{search_itself['overlap_min']:.0%} for the lowest.",
             "",
         ]
     if not args.only and states == set(STATES):
