@@ -15,6 +15,7 @@ Every step is SQL, so cost does not grow with Python work per row.
 """
 
 import re
+from contextlib import contextmanager
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import (
@@ -343,3 +344,23 @@ def matching(queryset, query):
             | Q(article_authors__author__name__icontains=word)
         )
     return queryset.filter(pk__in=queryset.model.objects.filter(words).values("pk"))
+
+
+@contextmanager
+def search_vectors_after(articles):
+    """Write these new articles and their bylines inside: their vectors (which name the
+    authors) are then computed once, at the end, instead of on the article's insert and again
+    on its byline's (PostgreSQL; migration 0014). An error inside rolls the setting back with
+    the savepoint it leaves."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    _defer_search_vectors("on")
+    yield
+    _defer_search_vectors("off")
+    refresh_search_vectors([article.pk for article in articles])
+
+
+def _defer_search_vectors(value):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('articles.defer_search_vectors', %s, true)", [value])
