@@ -260,6 +260,7 @@ class ContentWriter:
         self._images_known = set()  # image keys looked up for the current batch
         self._images_found = {}  # those already imported
         self._existing = {}  # those articles, read with their inline rows
+        self.search_later = None  # computes new articles' search vectors after commit
         self.published = []  # ids of the published articles created or updated (not the
         # articles themselves: a large import would hold every body in memory)
 
@@ -351,6 +352,7 @@ class ContentWriter:
                 articles=[article for _, article, _ in prepared],
                 inline_rows=[rows for _, _, rows in prepared],
                 reason=CHANGE_REASON,
+                search_later=self.search_later,
             )
             self._bulk_legacy_paths(prepared)
             for _, article, _ in prepared:

@@ -148,10 +148,11 @@ def create_article(*, user, article=None, fields=None, inlines=None, write_inlin
     return article
 
 
-def create_articles(*, user, articles, inline_rows, reason=""):
+def create_articles(*, user, articles, inline_rows, reason="", search_later=None):
     """Many new articles at once (imports): a few bulk queries, and still one revision and
     one change-log event per article. `inline_rows[i]` holds the unsaved inline rows of
-    `articles[i]` by model ({ArticleAuthor: [...], ...}); they are inserted with their history."""
+    `articles[i]` by model ({ArticleAuthor: [...], ...}); they are inserted with their history.
+    `search_later`: computes their search vectors after the commit (`search_vectors_after`)."""
     with writing(user=user, reason=reason) as unit:
         if not policy.may_add(user):
             _deny("You may not write articles.")
@@ -166,7 +167,7 @@ def create_articles(*, user, articles, inline_rows, reason=""):
         for rows in inline_rows:
             for model, objs in rows.items():
                 by_model.setdefault(model, []).extend(objs)
-        with search_vectors_after(articles):
+        with search_vectors_after(articles, later=search_later):
             Article.objects.bulk_create(articles)
             for model, objs in by_model.items():
                 if objs:
