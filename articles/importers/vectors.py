@@ -14,7 +14,7 @@ import logging
 import queue
 import threading
 
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 
 from articles.search import refresh_search_vectors
 
@@ -38,8 +38,8 @@ class SearchVectorsBeside:
                 try:
                     with transaction.atomic():
                         refresh_search_vectors(ids)
-                except DatabaseError:
-                    logger.exception("Search vectors of imported articles: computed again")
+                except Exception:  # computed again by finish(), on the importer's connection
+                    logger.exception("Search vectors of imported articles failed")
                     self._failed.extend(ids)
         finally:
             connection.close()  # this thread's own connection

@@ -5,7 +5,7 @@ after the import. The export is the benchmark's generator (`bench.import_wxr`), 
 import re
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -118,3 +118,24 @@ def test_renditions_of_imported_images_are_queued_a_batch_at_a_time(export):
     assert sorted(job[0] for group in batched for job in group) == sorted(
         Image.objects.values_list("pk", flat=True)
     )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="stored vectors: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_vectors_the_side_connection_failed_to_compute_are_computed_before_returning(
+    export, monkeypatch
+):
+    import threading
+
+    from articles.importers import vectors
+
+    original = vectors.refresh_search_vectors
+
+    def failing_beside(ids):
+        if threading.current_thread().name == "import-search-vectors":
+            raise OperationalError("connection lost")
+        original(ids)
+
+    monkeypatch.setattr(vectors, "refresh_search_vectors", failing_beside)
+    import_export(export)
+    assert_search_vectors_right()
