@@ -3,6 +3,7 @@ revision and one change-log event per article, search vectors naming the authors
 after the import. The export is the benchmark's generator (`bench.import_wxr`), smaller."""
 
 import re
+import threading
 
 import pytest
 from django.db import OperationalError, connection
@@ -10,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from articles.importers import vectors
 from articles.models import Article, ContentChange, Image
 from articles.tasks import RENDITIONS_BATCH
 from bench.import_wxr import write_export, write_media
@@ -125,10 +127,6 @@ def test_renditions_of_imported_images_are_queued_a_batch_at_a_time(export):
 def test_vectors_the_side_connection_failed_to_compute_are_computed_before_returning(
     export, monkeypatch
 ):
-    import threading
-
-    from articles.importers import vectors
-
     original = vectors.refresh_search_vectors
 
     def failing_beside(ids):
