@@ -245,7 +245,28 @@ def _remember_states(touched, now, *, written):
             changed.append(article)
     if changed:
         # Bookkeeping outside the revision history (see articles.history).
-        Article.objects.bulk_update(changed, ["feed_state", "feed_slug", "modified_at"])
+        _store_states(changed)
+
+
+def _store_states(articles):
+    """Write the articles' feed bookkeeping: on PostgreSQL one UPDATE from arrays (bulk_update's
+    CASE per row and column costs more Python than the rest of an import batch's log)."""
+    if connection.vendor != "postgresql":
+        Article.objects.bulk_update(articles, ["feed_state", "feed_slug", "modified_at"])
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Article._meta.db_table} AS a "
+            "SET feed_state = v.state, feed_slug = v.slug, modified_at = v.modified "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[]) "
+            "AS v(id, state, slug, modified) WHERE a.id = v.id",
+            [
+                [a.pk for a in articles],
+                [str(a.feed_state) for a in articles],
+                [a.feed_slug for a in articles],
+                [a.modified_at for a in articles],
+            ],
+        )
 
 
 def stamp_committed(ids):

@@ -15,6 +15,7 @@ Every step is SQL, so cost does not grow with Python work per row.
 """
 
 import re
+from contextlib import contextmanager
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import (
@@ -23,7 +24,7 @@ from django.contrib.postgres.search import (
     SearchRank,
     SearchVectorField,
 )
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -343,3 +344,28 @@ def matching(queryset, query):
             | Q(article_authors__author__name__icontains=word)
         )
     return queryset.filter(pk__in=queryset.model.objects.filter(words).values("pk"))
+
+
+@contextmanager
+def search_vectors_after(articles, *, later=None):
+    """Write these new articles and their bylines inside: their vectors (which name the
+    authors) are then computed once, at the end, instead of on the article's insert and again
+    on its byline's (PostgreSQL; migration 0014). An error inside rolls the setting back with
+    the savepoint it leaves. `later(ids)`: called with the articles' ids once the transaction
+    commits, to compute them then (a large import, on another connection) instead of here."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    _defer_search_vectors("on")
+    yield
+    _defer_search_vectors("off")
+    ids = [article.pk for article in articles]
+    if later is None:
+        refresh_search_vectors(ids)
+    else:
+        transaction.on_commit(lambda: later(ids))
+
+
+def _defer_search_vectors(value):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('articles.defer_search_vectors', %s, true)", [value])

@@ -9,6 +9,8 @@ the commit (`manage.py worker`, which also runs `publish_due` every few seconds)
   batches of `BATCH` articles per transaction, so no transaction runs long.
 - `make_image_renditions`: the renditions of a new image file or focal point (Pillow work,
   outside any transaction); stored only if the image still has that file and focal point.
+  `make_renditions_of_images` does the same for up to `RENDITIONS_BATCH` images at once (an
+  import's images: a few job rows per batch instead of one per image).
 - `log_dependents`: articles whose related-articles block shows an article that changed for
   readers (registered through `articles.hooks.register_dependents`) get their `updated` event.
 """
@@ -28,6 +30,7 @@ from .search import refresh_search_vectors
 logger = logging.getLogger(__name__)
 BATCH = 500
 PDF_BATCH = 50  # a PDF takes a few hundred milliseconds: jobs of bounded length
+RENDITIONS_BATCH = 10  # images per renditions job (up to ~1.6 s each): jobs of bounded length
 Subject = ContentChange.Subject
 SHOWING = {
     Subject.AUTHOR: services.articles_showing_author,
@@ -98,6 +101,23 @@ def log_dependents(article_ids: list[int], since: str, known: list[int] | None =
 @task()
 def make_image_renditions(image_id: int, file_name: str, focal_x: float, focal_y: float) -> int:
     """Returns how many renditions were stored (0 for an outdated or finished job)."""
+    return _make_renditions(image_id, file_name, focal_x, focal_y)
+
+
+@task()
+def make_renditions_of_images(jobs: list[list]) -> int:
+    """`make_image_renditions` for several images ([image id, file, focal x, focal y] each):
+    an import's batch of images is one job, not one job row per image."""
+    stored = 0
+    for job in jobs:
+        try:
+            stored += _make_renditions(*job)
+        except Exception:  # one image's unexpected failure does not hold back the others
+            logger.exception("Renditions of image %s failed", job[0])
+    return stored
+
+
+def _make_renditions(image_id, file_name, focal_x, focal_y):
     made_for = (file_name, focal_x, focal_y)
     image = Image.objects.filter(pk=image_id).first()
     if image is None or (image.file.name, image.focal_x, image.focal_y) != made_for:
@@ -126,8 +146,13 @@ def publish_due() -> int:
 @hooks.on_write
 def enqueue_follow_up_work(summary):
     """Inside the service's transaction: the jobs its change needs."""
-    for image_id, file_name, focal_x, focal_y in summary.renditions_due:
-        make_image_renditions.enqueue(image_id, file_name, focal_x, focal_y)
+    due = summary.renditions_due
+    if len(due) == 1:
+        make_image_renditions.enqueue(*due[0])
+    for start in range(0, len(due) if len(due) > 1 else 0, RENDITIONS_BATCH):
+        make_renditions_of_images.enqueue(
+            [list(job) for job in due[start : start + RENDITIONS_BATCH]]
+        )
     for subject, object_id, since in summary.deferred_fan_out:
         fan_out_change.enqueue(subject, object_id, since.isoformat())
     if summary.propagate:

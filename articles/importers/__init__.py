@@ -13,7 +13,7 @@ in memory, so it prints exactly the report a real run would.
 import json
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from articles import hooks
 from articles.revisions import command_user
@@ -24,6 +24,7 @@ from .json_format import FORMAT, JsonFile
 from .media import MediaFolder
 from .rows import COLUMNS, RowsFile
 from .text import looks_like_page_text, read_page_text
+from .vectors import SearchVectorsBeside
 from .wp_rest import WpRestFile
 from .wxr import WxrFile
 
@@ -181,7 +182,14 @@ def run_import(
     writer = ContentWriter(report=report, on_existing=on_existing)
     counter = _Progress(total, progress)
     if not dry_run:
-        _write_all(writer, sources, counter, username)
+        beside = None
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            beside = writer.search_later = SearchVectorsBeside()
+        try:
+            _write_all(writer, sources, counter, username)
+        finally:
+            if beside is not None:
+                beside.finish()
         published = sorted(set(writer.published))
         if published:
             hooks.run_import_callbacks(published)

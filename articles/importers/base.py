@@ -260,6 +260,7 @@ class ContentWriter:
         self._images_known = set()  # image keys looked up for the current batch
         self._images_found = {}  # those already imported
         self._existing = {}  # those articles, read with their inline rows
+        self.search_later = None  # computes new articles' search vectors after commit
         self.published = []  # ids of the published articles created or updated (not the
         # articles themselves: a large import would hold every body in memory)
 
@@ -351,6 +352,7 @@ class ContentWriter:
                 articles=[article for _, article, _ in prepared],
                 inline_rows=[rows for _, _, rows in prepared],
                 reason=CHANGE_REASON,
+                search_later=self.search_later,
             )
             self._bulk_legacy_paths(prepared)
             for _, article, _ in prepared:
@@ -436,8 +438,9 @@ class ContentWriter:
     def _cached(self, model, key):
         found = self._staged.get((model, key)) or self._cache.get((model, key))
         if isinstance(found, tuple):  # an image kept light
-            pk, file, import_key = found
-            return Image(pk=pk, file=file, import_key=import_key)
+            pk, file, import_key, width, height = found
+            # With its size given, the instance does not open its file to measure it.
+            return Image(pk=pk, file=file, import_key=import_key, width=width, height=height)
         return found
 
     def _stamp(self, instance):
@@ -578,10 +581,22 @@ class ContentWriter:
         return outcome, instance, ""
 
     def _author(self, item):
-        return self._sync_named(Author, item)[0]
+        return self._settled(Author, item) or self._sync_named(Author, item)[0]
 
     def _topic(self, item):
-        return self._sync_named(Topic, item)[0]
+        return self._settled(Topic, item) or self._sync_named(Topic, item)[0]
+
+    def _settled(self, model, item):
+        """The author or topic of an earlier item that `_sync_named` would leave as it is (the
+        same byline or category on thousands of posts), else None."""
+        if item.lookup or getattr(item, "photo_key", None) is not None:
+            return None
+        instance = self._cached(model, item.key)
+        if instance is None or (
+            getattr(item, "parent", None) is not None and instance.parent_id is None
+        ):
+            return None
+        return instance
 
     def _sync_named(self, model, item):
         """An author or topic: found by lookup (slug), else by key or name, else created."""
@@ -842,9 +857,9 @@ class ContentWriter:
 
 
 def _light(image):
-    """What later items need of an image (its id and file) as a tuple, not a model instance
+    """What later items need of an image (its id, file and size) as a tuple, not a model instance
     with its renditions: a large import keeps one of these per image (`_cached` rebuilds it)."""
-    return (image.pk, image.file.name, image.import_key)
+    return (image.pk, image.file.name, image.import_key, image.width, image.height)
 
 
 def _unique_by_key(items):

@@ -13,6 +13,7 @@ from simple_history.utils import bulk_create_with_history
 from .. import changes, revisions
 from ..models import Article, Autosave, Image, LegacyPath, unique_slug
 from ..policy import NOT_ALLOWED, policy
+from ..search import search_vectors_after
 from . import notifications
 from .content import save_new_with_free_slug
 from .writing import latest_editor, writing
@@ -134,22 +135,24 @@ def create_article(*, user, article=None, fields=None, inlines=None, write_inlin
             article.published_at = timezone.now()
         if article.created_by_id is None and getattr(user, "pk", None):
             article.created_by = user
-        save_new_with_free_slug(article)
-        unit.adopt(article)
-        if write_inlines is not None:
-            write_inlines(article)
-        for name, rows in (inlines or {}).items():
-            replace_inline_rows(article, name, rows)
+        with search_vectors_after([article]):
+            save_new_with_free_slug(article)
+            unit.adopt(article)
+            if write_inlines is not None:
+                write_inlines(article)
+            for name, rows in (inlines or {}).items():
+                replace_inline_rows(article, name, rows)
         unit.touch(article, reason=reason)
         if getattr(user, "pk", None):
             Autosave.objects.filter(user=user, article__isnull=True).delete()
     return article
 
 
-def create_articles(*, user, articles, inline_rows, reason=""):
+def create_articles(*, user, articles, inline_rows, reason="", search_later=None):
     """Many new articles at once (imports): a few bulk queries, and still one revision and
     one change-log event per article. `inline_rows[i]` holds the unsaved inline rows of
-    `articles[i]` by model ({ArticleAuthor: [...], ...}); they are inserted with their history."""
+    `articles[i]` by model ({ArticleAuthor: [...], ...}); they are inserted with their history.
+    `search_later`: computes their search vectors after the commit (`search_vectors_after`)."""
     with writing(user=user, reason=reason) as unit:
         if not policy.may_add(user):
             _deny("You may not write articles.")
@@ -160,16 +163,17 @@ def create_articles(*, user, articles, inline_rows, reason=""):
             if article.created_by_id is None and getattr(user, "pk", None):
                 article.created_by = user
             article.derive_fields()
-        Article.objects.bulk_create(articles)
         by_model = {}
         for rows in inline_rows:
             for model, objs in rows.items():
                 by_model.setdefault(model, []).extend(objs)
-        for model, objs in by_model.items():
-            if objs:
-                bulk_create_with_history(
-                    objs, model, default_user=user, default_change_reason=reason or None
-                )
+        with search_vectors_after(articles, later=search_later):
+            Article.objects.bulk_create(articles)
+            for model, objs in by_model.items():
+                if objs:
+                    bulk_create_with_history(
+                        objs, model, default_user=user, default_change_reason=reason or None
+                    )
         now = timezone.now()
         history = [
             revisions.revision_row(

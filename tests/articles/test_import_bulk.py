@@ -1,0 +1,139 @@
+"""Large imports: a bounded number of queries per post, and the write path's results (one
+revision and one change-log event per article, search vectors naming the authors) right
+after the import. The export is the benchmark's generator (`bench.import_wxr`), smaller."""
+
+import re
+import threading
+
+import pytest
+from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from articles.importers import vectors
+from articles.models import Article, ContentChange, Image
+from articles.tasks import RENDITIONS_BATCH
+from bench.import_wxr import write_export, write_media
+from tests.articles.importing import run_import
+
+pytestmark = pytest.mark.django_db
+
+POSTS = 120  # two batches of the importer (COMMIT_EVERY = 100)
+
+
+@pytest.fixture
+def export(tmp_path):
+    path = tmp_path / "bench.wxr"
+    write_export(path, posts=POSTS)
+    write_media(tmp_path / "uploads", POSTS)
+    return path, tmp_path / "uploads"
+
+
+def import_export(export):
+    path, uploads = export
+    return run_import(path, media_dir=str(uploads))
+
+
+def test_an_import_needs_less_than_one_query_per_post_and_image(export):
+    with CaptureQueriesContext(connection) as queries:
+        report = import_export(export)
+    assert f"{POSTS * 2} created" in report
+    # Creating each of the 20 authors and 55 topics the first time takes a few queries (its
+    # own savepoint, slug and history); everything else (images, articles, bylines, topics,
+    # history, change log, jobs) is written with a few statements per batch, never per post.
+    per_post = [
+        query["sql"]
+        for query in queries.captured_queries
+        if not re.search(r"articles_(historical)?(author|topic)\b|SAVEPOINT", query["sql"])
+    ]
+    assert len(per_post) < POSTS
+
+
+def test_every_imported_article_has_one_revision_and_one_change_log_event(export):
+    import_export(export)
+    articles = Article.objects.all()
+    assert articles.count() == POSTS
+    revisions = Article.history.values_list("id", "history_type", "history_change_reason")
+    assert sorted(revisions) == sorted(
+        (pk, "+", "import") for pk in articles.values_list("pk", flat=True)
+    )
+    published = articles.filter(status=Article.Status.PUBLISHED)
+    events = ContentChange.objects.filter(subject=ContentChange.Subject.ARTICLE)
+    assert sorted(events.values_list("object_id", flat=True)) == sorted(
+        published.values_list("pk", flat=True)
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="stored vectors: PostgreSQL")
+def test_search_vectors_name_the_authors_right_after_the_import(export):
+    import_export(export)  # inside the test's transaction: computed by the writer itself
+    assert_search_vectors_right()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="stored vectors: PostgreSQL")
+@pytest.mark.django_db(transaction=True)  # batches commit: computed beside the import
+def test_search_vectors_computed_beside_the_import_are_there_when_it_returns(export):
+    import_export(export)
+    assert_search_vectors_right()
+
+
+def assert_search_vectors_right():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE search_vector IS NOT NULL AND "
+            "strip(search_vector) = strip(articles_search_document("
+            "search_config::regconfig, title, dek, summary, body, id)) AND "
+            "strip(search_head) = strip(articles_search_head_document("
+            "search_config::regconfig, title, dek, summary, id))) FROM articles_article"
+        )
+        total, right = cursor.fetchone()
+        # The deferral ends with the import's writes: later inserts compute their own.
+        cursor.execute("SELECT current_setting('articles.defer_search_vectors', true)")
+        deferred = cursor.fetchone()[0]
+    assert (total, right) == (POSTS, POSTS)
+    assert deferred != "on"
+    # Author names are in the vectors (written after the article rows).
+    author = Article.objects.filter(article_authors__order=1).first().authors.last()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM articles_article "
+            "WHERE search_head @@ phraseto_tsquery(search_config::regconfig, %s)",
+            [author.name],
+        )
+        found = {row[0] for row in cursor.fetchall()}
+    assert found == set(
+        Article.objects.filter(article_authors__author=author).values_list("pk", flat=True)
+    )
+
+
+def test_renditions_of_imported_images_are_queued_a_batch_at_a_time(export):
+    import_export(export)
+    jobs = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    single = jobs.filter(task_path="articles.tasks.make_image_renditions")
+    batched = [
+        job.args_kwargs["args"][0]
+        for job in jobs.filter(task_path="articles.tasks.make_renditions_of_images")
+    ]
+    assert not single.exists()
+    assert all(len(group) <= RENDITIONS_BATCH for group in batched)
+    assert sorted(job[0] for group in batched for job in group) == sorted(
+        Image.objects.values_list("pk", flat=True)
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="stored vectors: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_vectors_the_side_connection_failed_to_compute_are_computed_before_returning(
+    export, monkeypatch
+):
+    original = vectors.refresh_search_vectors
+
+    def failing_beside(ids):
+        if threading.current_thread().name == "import-search-vectors":
+            raise OperationalError("connection lost")
+        original(ids)
+
+    monkeypatch.setattr(vectors, "refresh_search_vectors", failing_beside)
+    import_export(export)
+    assert_search_vectors_right()
