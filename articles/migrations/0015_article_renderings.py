@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0013_stays_up'),
+        ('articles', '0014_import_search_once'),
     ]
 
     operations = [
