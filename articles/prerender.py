@@ -30,11 +30,14 @@ from django.db import transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
+from cpc_site.templatetags.fragment_cache import placeholder
+
 from .models import Article, ArticleRendering, load_published_translations
 
 logger = logging.getLogger(__name__)
 
 BATCH = 100
+WHOLE_PAGE = "page"
 ROOT = Path(__file__).resolve().parent.parent
 # What renders the parts: a change to any of these files makes older renderings unused.
 RENDERING_CODE = (
@@ -76,7 +79,8 @@ def rendering_key(article):
     article has no change stamp (never announced)."""
     if article.modified_at is None:
         return None
-    return f"{code_digest()}:{article.modified_at.isoformat()}"
+    # The page's footer shows the year.
+    return f"{code_digest()}:{timezone.localdate().year}:{article.modified_at.isoformat()}"
 
 
 def served_at_site_address(request):
@@ -119,9 +123,15 @@ def render_article(article):
     response = ArticleDetailView.as_view(prerendering=article)(request, slug=article.slug)
     if response.status_code != 200:
         raise RuntimeError(f"article {article.pk} rendered {response.status_code}")
+    # The whole page, with a placeholder for the part rendered per request (the author
+    # boxes), when that is the only one: then only it.
+    page = response.content.decode()
+    parts = request.prerender_collector
+    if page.count(placeholder("")) == 1 and placeholder("article-authors") in page:
+        parts = {WHOLE_PAGE: page}
     api_request = site_request(f"/api/v1/articles/{article.slug}/")
     item, detail = ArticleViewSet.representations(api_request, article)
-    return request.prerender_collector, item, detail
+    return parts, item, detail
 
 
 def build_renderings(article_ids):

@@ -8,6 +8,7 @@ from django.db.models import Count, prefetch_related_objects
 from django.http import FileResponse, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template import loader
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from cpc_site.caching import cached_count, get_fragment, load_fragments
+from cpc_site.templatetags.fragment_cache import placeholder
 
 from . import languages, pdfs, prerender, search
 from .citations import citation_formats, citation_html
@@ -203,8 +205,8 @@ class ArticleDetailView(ReaderLanguageMixin, DetailView):
         own = [(name, [article.pk], article.modified_at) for name in self.fragments]
         other = [(name, [article.pk]) for name in self.other_fragments]
         if rendering is not None:
-            self.request.prerendered_parts = rendering.page_parts
-            own = [part for part in own if part[0] not in rendering.page_parts]
+            parts = self.request.prerendered_parts = rendering.page_parts
+            own = [] if prerender.WHOLE_PAGE in parts else [p for p in own if p[0] not in parts]
         if load_fragments(self.request, own + other):
             return article
         if any(get_fragment(self.request, *fragment) is None for fragment in own):
@@ -212,6 +214,17 @@ class ArticleDetailView(ReaderLanguageMixin, DetailView):
         else:  # only the author boxes render again: the byline
             prefetch_related_objects([article], byline_prefetch(with_photos=True))
         return article
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        context = self.get_context_data(object=self.object)
+        page = getattr(request, "prerendered_parts", {}).get(prerender.WHOLE_PAGE)
+        if page is None:
+            return self.render_to_response(context)
+        # The stored page with the author boxes ("More from" shows other articles) rendered
+        # in their place, by the same template as on a full render.
+        boxes = render_to_string("includes/article_authors.html", context, request=request)
+        return HttpResponse(page.replace(placeholder("article-authors"), boxes, 1))
 
     def get_context_data(self, **kwargs):
         article = self.object

@@ -16,6 +16,12 @@ from cpc_site.caching import _now, fragments_enabled, get_fragment, store_fragme
 register = template.Library()
 
 
+def placeholder(name):
+    """What stands for fragment `name` in a stored page (`articles.prerender`); without a
+    name, the start every placeholder has."""
+    return f"<!--rendered per request: {name}-->" if name else "<!--rendered per request: "
+
+
 class CachedFragmentNode(template.Node):
     def __init__(self, nodelist, name, keys, since):
         self.nodelist = nodelist
@@ -35,7 +41,8 @@ class CachedFragmentNode(template.Node):
                 collector[name] = html = str(self.nodelist.render(context))
                 return mark_safe(html)
         if getattr(request, "prerender_collector", None) is not None:
-            return ""  # not part of a stored rendering: rendered by each request
+            # Not part of a stored rendering: rendered by each request, in its place.
+            return mark_safe(placeholder(self.name.resolve(context)))
         if request is None or not fragments_enabled(request):
             return self.nodelist.render(context)
         name = self.name.resolve(context)

@@ -42,8 +42,11 @@ def fresh(client, url):
 def test_the_worker_stores_a_current_rendering_after_publication(article):
     rendering = ArticleRendering.objects.get(article=article)
     assert rendering.built_for == prerender.rendering_key(article)
-    assert set(rendering.page_parts) == {"article-head", "article-content", "article-related"}
-    assert "Caspian pipeline politics" in rendering.page_parts["article-content"]
+    # The whole page, with a place for the author boxes (rendered for every request).
+    assert set(rendering.page_parts) == {"page"}
+    page = rendering.page_parts["page"]
+    assert "Caspian pipeline politics" in page and "Ports of the Caspian" in page  # related
+    assert page.count("<!--rendered per request: article-authors-->") == 1
 
 
 @pytest.mark.parametrize(
@@ -61,9 +64,7 @@ def test_the_api_list_served_from_it_equals_a_fresh_render(client, article):
 
 def test_a_current_rendering_is_what_readers_get(client, article):
     rendering = ArticleRendering.objects.get(article=article)
-    parts = rendering.page_parts
-    parts["article-content"] = parts["article-content"].replace("pipeline", "STORED")
-    rendering.save()
+    rendering.page_parts["page"] = rendering.page_parts["page"].replace("pipeline", "STORED")
     rendering.api_detail = rendering.api_detail.replace("pipeline", "STORED")
     rendering.save()
 
@@ -80,6 +81,20 @@ def test_the_page_costs_three_queries_with_a_rendering(
         assert client.get(article.get_absolute_url()).status_code == 200
     with django_assert_max_num_queries(1):
         assert client.get(f"/api/v1/articles/{article.slug}/").status_code == 200
+
+
+def test_the_author_boxes_show_the_newest_articles_with_a_stored_page(client, article):
+    url = article.get_absolute_url()
+    assert b"More from Leyla Mammadova" in client.get(url).content
+    # Another article by the same author: this article's own output did not change.
+    make_article(title="Caspian gas to Europe", authors=article.ordered_authors)
+    article.refresh_from_db()
+    rendering = ArticleRendering.objects.get(article=article)
+    assert rendering.built_for == prerender.rendering_key(article)  # still served
+
+    page = client.get(url).content
+    assert b"Caspian gas to Europe" in page
+    assert page == fresh(client, url)
 
 
 def test_a_rendering_is_never_served_after_a_change_before_the_worker_ran(client, article):
@@ -117,7 +132,7 @@ def test_a_change_to_what_it_shows_retires_it_and_the_worker_renders_it_again(
 
 def test_other_addresses_and_other_code_get_a_fresh_render(client, article, monkeypatch):
     marked = ArticleRendering.objects.get(article=article)
-    marked.page_parts["article-content"] += "<p>STORED</p>"
+    marked.page_parts["page"] += "<p>STORED</p>"
     marked.save()
     url = article.get_absolute_url()
     assert b"STORED" in client.get(url).content
