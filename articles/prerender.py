@@ -39,25 +39,22 @@ logger = logging.getLogger(__name__)
 BATCH = 100
 WHOLE_PAGE = "page"
 ROOT = Path(__file__).resolve().parent.parent
-# What renders the parts: a change to any of these files makes older renderings unused.
-RENDERING_CODE = (
-    "templates/articles",
-    "templates/includes",
-    "articles/templatetags",
-    "articles/serializers.py",
-    "articles/citations.py",
-    "articles/credits.py",
-    "related",
-    "cpc_site/templatetags",
-    "locale",
-)
+# What renders a page: a change to any of these files (the apps' code, templates, static
+# files whose hashed names the page links, translations) makes older renderings unused.
+RENDERING_CODE = ("articles", "related", "cpc_site", "templates", "static", "locale")
+RENDERING_SUFFIXES = {".py", ".html", ".mo", ".css", ".js", ".svg", ".json", ".txt", ".xml"}
+# Settings whose values pages show.
+RENDERING_SETTINGS = (
+    "SITE_URL", "SITE_NAME", "LANGUAGE_CODE", "LANGUAGES", "STATIC_URL", "MEDIA_URL",
+    "DEFAULT_REPUBLICATION_LICENCE", "AWS_S3_CUSTOM_DOMAIN", "AWS_STORAGE_BUCKET_NAME",
+)  # fmt: skip
 
 
 def code_digest():
     """A digest of the code that renders and of the settings renderings show."""
     digest = hashlib.sha256(_files_digest().encode())
-    for value in (settings.SITE_URL, settings.SITE_NAME, settings.LANGUAGE_CODE):
-        digest.update(str(value).encode())
+    for name in RENDERING_SETTINGS:
+        digest.update(repr(getattr(settings, name, None)).encode())
     return digest.hexdigest()[:16]
 
 
@@ -65,10 +62,8 @@ def code_digest():
 def _files_digest():
     digest = hashlib.sha256()
     for name in RENDERING_CODE:
-        path = ROOT / name
-        files = sorted(path.rglob("*")) if path.is_dir() else [path]
-        for file in files:
-            if file.is_file() and file.suffix in (".py", ".html", ".mo"):
+        for file in sorted((ROOT / name).rglob("*")):
+            if file.suffix in RENDERING_SUFFIXES and file.is_file():
                 digest.update(str(file.relative_to(ROOT)).encode())
                 digest.update(file.read_bytes())
     return digest.hexdigest()
