@@ -1,4 +1,3 @@
-import itertools
 import math
 import uuid
 
@@ -8,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import RowNumber
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -481,14 +481,35 @@ class ArticleQuerySet(models.QuerySet):
             return {}
         if connections[self.db].features.supports_slicing_ordering_in_compound:
             rows = slices[0].union(*slices[1:], all=True)
-        else:  # SQLite (development): a query per author
-            rows = itertools.chain.from_iterable(slices)
+        else:  # SQLite (development): numbered by a window function over all their rows
+            rows = self._latest_numbered(authors, excluding=excluding, per_author=per_author)
         found = {}
         for article in rows:
             found.setdefault(article.box_author, []).append(article)
         for latest in found.values():
             latest.sort(key=lambda article: (article.published_at, article.pk), reverse=True)
         return found
+
+    def _latest_numbered(self, authors, *, excluding, per_author):
+        links = (
+            ArticleAuthor.objects.filter(author__in=authors, article__in=self)
+            .exclude(article=excluding)
+            .select_related("article")
+            .annotate(
+                newest=models.Window(
+                    RowNumber(),
+                    partition_by=[models.F("author_id")],
+                    order_by=[
+                        models.F("article__published_at").desc(),
+                        models.F("article_id").desc(),
+                    ],
+                )
+            )
+            .filter(newest__lte=per_author)
+        )
+        for link in links:
+            link.article.box_author = link.author_id
+            yield link.article
 
     def originals(self):
         """Articles themselves, without the working copies of live articles."""

@@ -28,6 +28,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.test import RequestFactory
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from cpc_site.templatetags.fragment_cache import placeholder
@@ -109,13 +110,12 @@ def site_request(path):
 
 
 def render_article(article):
-    """(page parts, API item, API detail) of a live article loaded with `for_detail()`."""
-    from .api.views import ArticleViewSet
-    from .views import ArticleDetailView
-
+    """(page parts, API item, API detail) of a live article loaded with `for_detail()`, by
+    the views that serve its page and its API detail (found by their addresses)."""
     request = site_request(article.get_absolute_url())
     request.prerender_collector = {}
-    response = ArticleDetailView.as_view(prerendering=article)(request, slug=article.slug)
+    page_view = resolve(request.path).func.view_class
+    response = page_view.as_view(prerendering=article)(request, slug=article.slug)
     if response.status_code != 200:
         raise RuntimeError(f"article {article.pk} rendered {response.status_code}")
     # The whole page, with a placeholder for the part rendered per request (the author
@@ -124,14 +124,16 @@ def render_article(article):
     parts = request.prerender_collector
     if page.count(placeholder("")) == 1 and placeholder("article-authors") in page:
         parts = {WHOLE_PAGE: page}
-    api_request = site_request(f"/api/v1/articles/{article.slug}/")
-    item, detail = ArticleViewSet.representations(api_request, article)
+    api_request = site_request(reverse("api:article-detail", args=[article.slug]))
+    item, detail = resolve(api_request.path).func.cls.representations(api_request, article)
     return parts, item, detail
 
 
 def build_renderings(article_ids):
     """Render and store the renderings of these articles that are live and out of date; drop
-    the others'. Returns how many were built."""
+    the others'. Returns how many were built (none while serving them is off)."""
+    if not settings.PRERENDERED_ARTICLES:
+        return 0
     built = 0
     ids = sorted(set(article_ids))
     for start in range(0, len(ids), BATCH):

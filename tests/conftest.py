@@ -76,9 +76,11 @@ def contributor(db):
 
 @pytest.fixture(autouse=True)
 def response_cache_off(settings):
-    """The response and fragment caches are off unless a test turns them on (test_caching)."""
+    """The response and fragment caches and stored renderings are off unless a test turns
+    them on (test_caching, test_prerender, test_never_stale)."""
     settings.RESPONSE_CACHE_SECONDS = 0
     settings.FRAGMENT_CACHE_SECONDS = 0
+    settings.PRERENDERED_ARTICLES = False
 
 
 @pytest.fixture

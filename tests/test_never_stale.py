@@ -45,6 +45,7 @@ def caches_on(request, isolated_media_and_cache, response_cache_off, settings):
     servers (with each process's own copy of what it served last)."""
     settings.RESPONSE_CACHE_SECONDS = 600
     settings.FRAGMENT_CACHE_SECONDS = 600
+    settings.PRERENDERED_ARTICLES = True
     settings.SITE_URL = "http://testserver"  # the test client's address: renderings served
     if request.param == "local memory":
         yield

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)  # the worker runs jobs in 
 
 @pytest.fixture(autouse=True)
 def site_address(settings):
+    settings.PRERENDERED_ARTICLES = True
     settings.SITE_URL = "http://testserver"  # the test client's address
 
 
