@@ -188,7 +188,8 @@ class ArticleDetailView(ReaderLanguageMixin, DetailView):
         return Article.objects.published().for_detail()
 
     # The article to render, loaded with `for_detail()`: set by the job that stores
-    # renderings (articles.prerender), which collects the page's stamped fragments.
+    # renderings (articles.prerender), which keeps the page with a placeholder for the
+    # author boxes (or, failing that, its stamped fragments).
     prerendering = None
 
     def get_object(self, queryset=None):
