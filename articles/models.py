@@ -399,6 +399,18 @@ def listing_prefetches():
     ]
 
 
+def detail_prefetches():
+    """What the article page and the API detail show beyond the row and its hero image: the
+    listing's rows, the authors' photos (the author boxes), sources, corrections, documents."""
+    return [
+        byline_prefetch(with_photos=True),
+        *listing_prefetches()[1:],
+        "sources",
+        "corrections",
+        "documents",
+    ]
+
+
 def load_published_translations(articles):
     """Fill `published_translations` of many articles with one query (lists, the API)."""
     groups = {a.translation_group for a in articles if a.translation_group}
@@ -455,13 +467,7 @@ class ArticleQuerySet(models.QuerySet):
     def for_detail(self):
         """The article page and the API detail: the listing's rows, the authors' photos (the
         author boxes), sources and corrections."""
-        return self.select_related("hero_image").prefetch_related(
-            byline_prefetch(with_photos=True),
-            *listing_prefetches()[1:],
-            "sources",
-            "corrections",
-            "documents",
-        )
+        return self.select_related("hero_image").prefetch_related(*detail_prefetches())
 
     def latest_by_authors(self, authors, *, excluding=None, per_author=3):
         """{author id: their `per_author` newest articles of this queryset}, in one query

@@ -52,10 +52,17 @@ RENDERING_SETTINGS = (
 
 
 def code_digest():
-    """A digest of the code that renders and of the settings renderings show."""
-    digest = hashlib.sha256(_files_digest().encode())
-    for name in RENDERING_SETTINGS:
-        digest.update(repr(getattr(settings, name, None)).encode())
+    """A digest of the code that renders and of the settings renderings show (asked once per
+    article served: the settings are read, the digest is computed once per set of them)."""
+    values = tuple(repr(getattr(settings, name, None)) for name in RENDERING_SETTINGS)
+    return _digest(_files_digest(), values)
+
+
+@functools.lru_cache(maxsize=4)
+def _digest(files_digest, setting_values):
+    digest = hashlib.sha256(files_digest.encode())
+    for value in setting_values:
+        digest.update(value.encode())
     return digest.hexdigest()[:16]
 
 

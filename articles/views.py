@@ -24,7 +24,7 @@ from cpc_site.templatetags.fragment_cache import placeholder
 from . import languages, pdfs, prerender, search
 from .citations import citation_formats, citation_html
 from .forms import SearchForm
-from .models import Article, Author, Topic, byline_prefetch
+from .models import Article, Author, Topic, byline_prefetch, detail_prefetches
 from .policy import policy
 
 LIST_PAGE_SIZE = 12
@@ -211,7 +211,7 @@ class ArticleDetailView(ReaderLanguageMixin, DetailView):
         if load_fragments(self.request, own + other):
             return article
         if any(get_fragment(self.request, *fragment) is None for fragment in own):
-            prefetch_related_objects([article], *self.get_queryset()._prefetch_related_lookups)
+            prefetch_related_objects([article], *detail_prefetches())
         else:  # only the author boxes render again: the byline
             prefetch_related_objects([article], byline_prefetch(with_photos=True))
         return article

@@ -19,7 +19,13 @@ from cpc_site.caching import cached_items, fragments_enabled
 
 from .. import prerender
 from ..api_filters import ArticleFilter, StrictFilterBackend
-from ..models import Article, Author, Topic, listing_prefetches, load_published_translations
+from ..models import (
+    Author,
+    Topic,
+    detail_prefetches,
+    listing_prefetches,
+    load_published_translations,
+)
 from ..revisions import published_revisions
 from ..serializers import (
     ArticleDetailSerializer,
@@ -144,7 +150,7 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         rendering = prerender.current_rendering(request, article)
         if rendering is not None:
             return Response(self.stored_representation(rendering.api_detail))
-        prefetch_related_objects([article], *Article.objects.for_detail()._prefetch_related_lookups)
+        prefetch_related_objects([article], *detail_prefetches())
         return Response(self.get_serializer(article).data)
 
     def stored_representation(self, text):
