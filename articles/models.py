@@ -469,17 +469,21 @@ class ArticleQuerySet(models.QuerySet):
         author boxes), sources and corrections."""
         return self.select_related("hero_image").prefetch_related(*detail_prefetches())
 
-    def latest_by_authors(self, authors, *, excluding=None, per_author=3):
+    def latest_by_authors(self, author_ids, *, excluding=None, per_author=3):
         """{author id: their `per_author` newest articles of this queryset}, in one query
         ("More from <author>"): one newest-first slice per author, so each stops after
-        `per_author` rows however much the author wrote. Rows carry what a link shows."""
+        `per_author` rows however much the author wrote. Rows carry what a link shows, and
+        the author's name (`box_author_name`)."""
         slices = []
-        for author in authors:
-            rows = self.filter(article_authors__author=author)
+        for author_id in author_ids:
+            rows = self.filter(article_authors__author=author_id)
             if excluding is not None:
-                rows = rows.exclude(pk=excluding.pk)
+                rows = rows.exclude(pk=excluding)
             slices.append(
-                rows.annotate(box_author=models.Value(author.pk))
+                rows.annotate(
+                    box_author=models.Value(author_id),
+                    box_author_name=models.F("article_authors__author__name"),
+                )
                 .only("pk", "slug", "title", "language", "published_at")
                 .order_by("-published_at", "-pk")[:per_author]
             )
@@ -488,7 +492,7 @@ class ArticleQuerySet(models.QuerySet):
         if connections[self.db].features.supports_slicing_ordering_in_compound:
             rows = slices[0].union(*slices[1:], all=True)
         else:  # SQLite (development): numbered by a window function over all their rows
-            rows = self._latest_numbered(authors, excluding=excluding, per_author=per_author)
+            rows = self._latest_numbered(author_ids, excluding=excluding, per_author=per_author)
         found = {}
         for article in rows:
             found.setdefault(article.box_author, []).append(article)
@@ -496,11 +500,11 @@ class ArticleQuerySet(models.QuerySet):
             latest.sort(key=lambda article: (article.published_at, article.pk), reverse=True)
         return found
 
-    def _latest_numbered(self, authors, *, excluding, per_author):
+    def _latest_numbered(self, author_ids, *, excluding, per_author):
         links = (
-            ArticleAuthor.objects.filter(author__in=authors, article__in=self)
+            ArticleAuthor.objects.filter(author__in=author_ids, article__in=self)
             .exclude(article=excluding)
-            .select_related("article")
+            .select_related("article", "author")
             .annotate(
                 newest=models.Window(
                     RowNumber(),
@@ -515,6 +519,7 @@ class ArticleQuerySet(models.QuerySet):
         )
         for link in links:
             link.article.box_author = link.author_id
+            link.article.box_author_name = link.author.name
             yield link.article
 
     def originals(self):
@@ -885,12 +890,6 @@ class Article(WritePathModel):
     def republication_licence(self):
         return self.licence or settings.DEFAULT_REPUBLICATION_LICENCE
 
-    def author_boxes(self):
-        """(author, their three newest other live articles) for each author, in byline order."""
-        authors = self.ordered_authors
-        latest = Article.objects.published().latest_by_authors(authors, excluding=self)
-        return [(author, latest.get(author.pk, [])) for author in authors]
-
     @property
     def pdf_key(self):
         """What a PDF of this article depends on: any change readers see moves it."""
@@ -1107,8 +1106,8 @@ class ArticlePDF(models.Model):
 
 class ArticleRendering(models.Model):
     """What readers and partners get of a live article, rendered once after each change they
-    see (`articles.prerender`): the parts of its page that show only this article, and its
-    API item and detail. Served only while `built_for` matches the article's change stamp and
+    see (`articles.prerender`): its page (with a slot for each "More from" list, filled per
+    response: `articles.more_from`), and its API item and detail. Served only while `built_for` matches the article's change stamp and
     the code that rendered it (`prerender.rendering_key`); derived data, not content."""
 
     article = models.OneToOneField(
@@ -1116,7 +1115,7 @@ class ArticleRendering(models.Model):
     )
     built_for = models.CharField(max_length=100)
     built_at = models.DateTimeField(default=timezone.now)
-    page_parts = models.JSONField(default=dict, help_text="{fragment name: HTML}")
+    page = models.TextField(blank=True)
     # JSON text, not a JSONField: PostgreSQL's jsonb would not keep the order of the keys.
     api_item = models.TextField()
     api_detail = models.TextField()

@@ -22,6 +22,7 @@ from django.utils.functional import SimpleLazyObject
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from . import more_from
 from .citations import citation_html
 from .models import Article, ArticlePDF
 
@@ -75,18 +76,18 @@ def _media(name):
 
 def render_html(article):
     """The article page as printed: the same template, without the site's navigation."""
-    return render_to_string(
+    html = render_to_string(
         "articles/article_detail.html",
         {
             "article": article,
             "is_pdf": True,
             "citations": SimpleLazyObject(lambda: citation_html(article)),
-            "author_boxes": article.author_boxes(),
             "citation_downloads": [],
             "SITE_NAME": settings.SITE_NAME,
             "SITE_URL": settings.SITE_URL,
         },
     )
+    return more_from.fill(html, article)
 
 
 def render_pdf(article):

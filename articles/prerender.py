@@ -2,10 +2,10 @@
 they see instead of on every request.
 
 After every change with a change-log event (`articles.tasks.enqueue_follow_up_work`), a job
-renders the changed articles' page parts (the `{% cachedfragment … since=… %}` parts of the
-article page: those that show only this article and what its change stamp covers) and their
-API item and detail, and stores them (`ArticleRendering`). The page and the API serve a
-rendering only while it is current:
+renders the changed articles' page (with a slot for each "More from" list, which shows other
+articles and is filled for every response: `articles.more_from`) and their API item and
+detail, and stores them (`ArticleRendering`). The page and the API serve a rendering only
+while it is current:
 
 - `built_for` equals `rendering_key(article)`: the article's change stamp (`modified_at`,
   moved by the change log for every change the article shows, of itself or of an author,
@@ -14,18 +14,19 @@ rendering only while it is current:
   after a deploy that changes that code and before `manage.py prerender_articles`, requests
   render as before: a rendering can be missing, never stale;
 - the request came to the site's own address (`SITE_URL`): absolute links in them name it.
+
+A page part that shows other content without such a slot (a `{% cachedfragment %}` without
+`since=`) cannot be stored: such a page is not stored, and it renders on every request.
 """
 
 import functools
 import hashlib
-import json
 import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.test import RequestFactory
 from django.urls import resolve, reverse
@@ -38,7 +39,6 @@ from .models import Article, ArticleRendering, load_published_translations
 logger = logging.getLogger(__name__)
 
 BATCH = 100
-WHOLE_PAGE = "page"
 ROOT = Path(__file__).resolve().parent.parent
 # What renders a page: a change to any of these files (the apps' code, templates, static
 # files whose hashed names the page links, translations) makes older renderings unused.
@@ -77,6 +77,10 @@ def _files_digest():
     return digest.hexdigest()
 
 
+# What `rendering_key` and serving a stored page read of the article.
+KEY_FIELDS = ("pk", "slug", "language", "modified_at")
+
+
 def rendering_key(article):
     """What a rendering of `article` must have been built for to be served; None when the
     article has no change stamp (never announced)."""
@@ -91,12 +95,17 @@ def served_at_site_address(request):
     return request.scheme == site.scheme and request.get_host() == site.netloc
 
 
+def serves(request):
+    """Whether stored renderings may answer this request."""
+    return settings.PRERENDERED_ARTICLES and served_at_site_address(request)
+
+
 def current_rendering(request, article):
     """The article's stored rendering when it may be served for this request, else None.
 
     `article` must come with its rendering loaded (`select_related("rendering")`).
     """
-    if not settings.PRERENDERED_ARTICLES or not served_at_site_address(request):
+    if not serves(request):
         return None
     rendering = stored_rendering(article)
     key = rendering_key(article)
@@ -117,23 +126,20 @@ def site_request(path):
 
 
 def render_article(article):
-    """(page parts, API item, API detail) of a live article loaded with `for_detail()`, by
-    the views that serve its page and its API detail (found by their addresses)."""
+    """(page, API item, API detail) of a live article loaded with `for_detail()`, by the
+    views that serve its page and its API detail (found by their addresses)."""
     request = site_request(article.get_absolute_url())
-    request.prerender_collector = {}
+    request.prerendering = True
     page_view = resolve(request.path).func.view_class
     response = page_view.as_view(prerendering=article)(request, slug=article.slug)
     if response.status_code != 200:
         raise RuntimeError(f"article {article.pk} rendered {response.status_code}")
-    # The whole page, with a placeholder for the part rendered per request (the author
-    # boxes), when that is the only one: then only it.
     page = response.content.decode()
-    parts = request.prerender_collector
-    if page.count(placeholder("")) == 1 and placeholder("article-authors") in page:
-        parts = {WHOLE_PAGE: page}
+    if placeholder("") in page:
+        raise RuntimeError(f"article {article.pk}: a part of its page renders per request")
     api_request = site_request(reverse("api:article-detail", args=[article.slug]))
     item, detail = resolve(api_request.path).func.cls.representations(api_request, article)
-    return parts, item, detail
+    return page, item, detail
 
 
 def build_renderings(article_ids):
@@ -160,7 +166,7 @@ def _build_batch(ids):
         if key is None or (existing is not None and existing.built_for == key):
             continue
         try:
-            parts, item, detail = render_article(article)
+            page, item, detail = render_article(article)
         except Exception:
             logger.exception("Rendering of article %s failed", article.pk)
             continue
@@ -180,9 +186,9 @@ def _build_batch(ids):
                 defaults={
                     "built_for": key,
                     "built_at": timezone.now(),
-                    "page_parts": parts,
-                    "api_item": json.dumps(item, cls=DjangoJSONEncoder),
-                    "api_detail": json.dumps(detail, cls=DjangoJSONEncoder),
+                    "page": page,
+                    "api_item": item,
+                    "api_detail": detail,
                 },
             )
         built += 1

@@ -8,7 +8,6 @@ from django.db.models import Count, prefetch_related_objects
 from django.http import FileResponse, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template import loader
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
@@ -19,9 +18,8 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from cpc_site.caching import cached_count, get_fragment, load_fragments
-from cpc_site.templatetags.fragment_cache import placeholder
 
-from . import languages, pdfs, prerender, search
+from . import languages, more_from, pdfs, prerender, search
 from .citations import citation_formats, citation_html
 from .forms import SearchForm
 from .models import Article, Author, Topic, byline_prefetch, detail_prefetches
@@ -178,60 +176,59 @@ class ArticleListView(LanguageSectionMixin, PublishedArticlesMixin, ListView):
 class ArticleDetailView(ReaderLanguageMixin, DetailView):
     template_name = "articles/article_detail.html"
     context_object_name = "article"
-    # Cached parts of the page ({% cachedfragment %}, cpc_site.caching): those that show only
-    # this article (keyed by its change stamp), and the author boxes, whose "More from"
-    # lists show other articles (under the content generation).
-    fragments = ("article-head", "article-content", "article-related")
-    other_fragments = ("article-authors",)
+    # Cached parts of the page ({% cachedfragment %}, cpc_site.caching): each shows only this
+    # article and what its change stamp covers (the "More from" lists, which show other
+    # articles, are filled for every response: articles.more_from).
+    fragments = ("article-head", "article-content", "article-authors", "article-related")
 
     def get_queryset(self):
         return Article.objects.published().for_detail()
 
     # The article to render, loaded with `for_detail()`: set by the job that stores
-    # renderings (articles.prerender), which keeps the page with a placeholder for the
-    # author boxes (or, failing that, its stamped fragments).
+    # renderings (articles.prerender), which keeps the page with its "More from" slots.
     prerendering = None
+    stored_page = None  # a current stored rendering's page
 
     def get_object(self, queryset=None):
         """The article row; its related rows only when neither a stored rendering
-        (articles.prerender) nor a cached fragment has them."""
+        (articles.prerender) nor the cached fragments have them."""
         if self.prerendering is not None:
             self.speak(self.prerendering.language)
             return self.prerendering
-        article = super().get_object(
-            Article.objects.published().select_related("hero_image", "social_image", "rendering")
-        )
+        published = Article.objects.published()
+        if prerender.serves(self.request):
+            # First only what serving a stored page needs (not the article's body).
+            article = super().get_object(
+                published.select_related("rendering").only(
+                    *prerender.KEY_FIELDS, "rendering__built_for", "rendering__page"
+                )
+            )
+            rendering = prerender.current_rendering(self.request, article)
+            if rendering is not None:
+                self.speak(article.language)
+                self.stored_page = rendering.page
+                return article
+        article = super().get_object(published.select_related("hero_image", "social_image"))
         self.speak(article.language)
-        rendering = prerender.current_rendering(self.request, article)
-        own = [(name, [article.pk], article.modified_at) for name in self.fragments]
-        other = [(name, [article.pk]) for name in self.other_fragments]
-        if rendering is not None:
-            parts = self.request.prerendered_parts = rendering.page_parts
-            own = [] if prerender.WHOLE_PAGE in parts else [p for p in own if p[0] not in parts]
-        if load_fragments(self.request, own + other):
-            return article
-        if any(get_fragment(self.request, *fragment) is None for fragment in own):
+        fragments = [(name, [article.pk], article.modified_at) for name in self.fragments]
+        if not load_fragments(self.request, fragments):
             prefetch_related_objects([article], *detail_prefetches())
-        else:  # only the author boxes render again: the byline
-            prefetch_related_objects([article], byline_prefetch(with_photos=True))
         return article
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
-        context = self.get_context_data(object=self.object)
-        page = getattr(request, "prerendered_parts", {}).get(prerender.WHOLE_PAGE)
+        page = self.stored_page
         if page is None:
-            return self.render_to_response(context)
-        # The stored page with the author boxes ("More from" shows other articles) rendered
-        # in their place, by the same template as on a full render.
-        boxes = render_to_string("includes/article_authors.html", context, request=request)
-        return HttpResponse(page.replace(placeholder("article-authors"), boxes, 1))
+            response = self.render_to_response(self.get_context_data(object=self.object))
+            if self.prerendering is not None:  # stored with its slots, filled when served
+                return response
+            page = response.rendered_content
+        return HttpResponse(more_from.fill(page, self.object, request))
 
     def get_context_data(self, **kwargs):
         article = self.object
         return super().get_context_data(
             citations=SimpleLazyObject(lambda: citation_html(article)),
-            author_boxes=SimpleLazyObject(article.author_boxes),
             citation_downloads=[
                 (label, reverse("articles:article-citation", args=[article.slug, fmt]))
                 for fmt, label in (("bib", "BibTeX"), ("ris", "RIS"), ("json", "CSL-JSON"))

@@ -404,7 +404,7 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("API_ANON_THROTTLE_RATE", "120/hour"),
         "partner": os.environ.get("API_PARTNER_THROTTLE_RATE", "5000/hour"),
     },
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["cpc_site.api_renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "cpc_site.api_errors.ProblemAutoSchema",
     "EXCEPTION_HANDLER": "cpc_site.api_errors.problem_exception_handler",

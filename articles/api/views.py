@@ -15,11 +15,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cpc_site.api_errors import InvalidParameters
+from cpc_site.api_renderers import JSONRenderer, StoredJSON
 from cpc_site.caching import cached_items, fragments_enabled
 
 from .. import prerender
 from ..api_filters import ArticleFilter, StrictFilterBackend
 from ..models import (
+    Article,
     Author,
     Topic,
     detail_prefetches,
@@ -35,7 +37,7 @@ from ..serializers import (
     TopicSerializer,
 )
 from .base import HasScope, PartnerAPIMixin, articles_visible_to, fields_parameter
-from .pagination import PAGE_PARAMS, PageOnlyPagination
+from .pagination import PAGE_PARAMS, PageOnlyPagination, keyset_order
 
 
 @extend_schema_view(
@@ -60,12 +62,15 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
     list_params = frozenset({*PAGE_PARAMS, "fields", *ArticleFilter.base_filters})
     detail_params = frozenset({"fields"})
     repeatable_params = frozenset({"fields"})
+    slim_rows = False  # list(): rows loaded only to find stored renderings
 
     def get_queryset(self):
         articles = self.with_last_change(articles_visible_to(self.partner_key))
         if self.action == "retrieve":
             # What the stored rendering does not answer loads its related rows (retrieve).
-            return articles.select_related("hero_image", "rendering")
+            return articles.select_related("hero_image", "rendering").defer(
+                "rendering__page", "rendering__api_item"
+            )
         if self.action == "list":
             # Items come from stored renderings or the fragment cache: only the others load
             # their related rows (serialize_list_items); the image in the same query when
@@ -73,7 +78,7 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
             articles = (
                 articles.defer("body")
                 .select_related("rendering")
-                .defer("rendering__page_parts", "rendering__api_detail")
+                .defer("rendering__page", "rendering__api_detail")
             )
             if fragments_enabled(self.request):
                 return articles
@@ -113,6 +118,16 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         self.selected_fields()  # refuse a bad selection before any query
         queryset = self.filter_queryset(self.get_queryset())
+        self.slim_rows = prerender.serves(request)
+        if self.slim_rows:
+            # Items come from stored renderings: the page's rows hold what finds them and
+            # orders the list; the others load their rows after (serialize_list_items).
+            order = [name for name, _ in keyset_order(queryset) or []]
+            queryset = (
+                queryset.select_related(None)
+                .select_related("rendering")
+                .only(*prerender.KEY_FIELDS, *order, "rendering__built_for", "rendering__api_item")
+            )
         page = self.paginate_queryset(queryset)
         self.remember_last_change(page)
         stored = {
@@ -139,6 +154,9 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         return self.get_paginated_response(items)
 
     def serialize_list_items(self, articles):
+        if self.slim_rows:
+            rows = Article.objects.defer("body").in_bulk([article.pk for article in articles])
+            articles = [rows.get(article.pk, article) for article in articles]
         prefetch_related_objects(articles, "hero_image", *listing_prefetches())
         load_published_translations(articles)
         return self.get_serializer(articles, many=True).data
@@ -154,21 +172,21 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(article).data)
 
     def stored_representation(self, text):
-        """A stored rendering's JSON (articles.prerender), narrowed to the `fields` asked for."""
-        representation = json.loads(text)
+        """A stored rendering's JSON (articles.prerender), narrowed to the `fields` asked for;
+        served as it is when all are."""
         selected = self.selected_fields()
-        if selected:
-            return {name: value for name, value in representation.items() if name in selected}
-        return representation
+        if not selected:
+            return StoredJSON(text)
+        return {name: value for name, value in json.loads(text).items() if name in selected}
 
     @classmethod
     def representations(cls, request, article):
-        """(list item, detail) of `article` (loaded with `for_detail()`) as `request` gets
-        them with no `fields` selection: what articles.prerender stores."""
+        """(list item, detail) of `article` (loaded with `for_detail()`) as JSON text, as
+        `request` gets them with no `fields` selection: what articles.prerender stores."""
         context = {"request": request, "selected_fields": None, "format": None, "view": None}
         return (
-            ArticleSummarySerializer(article, context=context).data,
-            ArticleDetailSerializer(article, context=context).data,
+            JSONRenderer.text(ArticleSummarySerializer(article, context=context).data),
+            JSONRenderer.text(ArticleDetailSerializer(article, context=context).data),
         )
 
     @extend_schema(

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from articles import languages
+from articles import languages, more_from
 
 from ..credits import licence_url
 
@@ -215,6 +215,12 @@ def site_json_ld():
 def article_meta_tags(article):
     """Canonical link, OpenGraph and Twitter card tags for an article page."""
     return {"article": article, "SITE_NAME": settings.SITE_NAME}
+
+
+@register.simple_tag
+def more_from_slot(author):
+    """Where the author's "More from" list goes (filled per response: articles.more_from)."""
+    return more_from.slot(author.pk)
 
 
 @register.filter

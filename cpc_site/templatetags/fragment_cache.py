@@ -3,10 +3,9 @@ page cached under the content generation (see cpc_site.caching), never for edito
 previews. `since`: the change stamp of the one article the fragment shows
 (`article.modified_at`): the fragment then outlives changes to other content.
 
-Such a stamped fragment is also what a stored rendering holds (articles.prerender): a view
-puts a current rendering's parts in `request.prerendered_parts` ({name: HTML}), served as
-they are, and the job that renders them sets `request.prerender_collector`, which collects
-each stamped fragment as it renders."""
+While the job that stores renderings renders a page (`request.prerendering`, see
+articles.prerender), a fragment without `since` shows other content and cannot be stored:
+it leaves a placeholder, and the job does not store that page."""
 
 from django import template
 from django.utils.safestring import mark_safe
@@ -17,8 +16,8 @@ register = template.Library()
 
 
 def placeholder(name):
-    """What stands for fragment `name` in a stored page (`articles.prerender`); without a
-    name, the start every placeholder has."""
+    """What stands for fragment `name` in a page rendered to be stored (`articles.prerender`);
+    without a name, the start every placeholder has."""
     return f"<!--rendered per request: {name}-->" if name else "<!--rendered per request: "
 
 
@@ -31,18 +30,10 @@ class CachedFragmentNode(template.Node):
 
     def render(self, context):
         request = context.get("request")
-        if request is not None and self.since is not None:
-            name = self.name.resolve(context)
-            prerendered = getattr(request, "prerendered_parts", None) or {}
-            if name in prerendered:
-                return mark_safe(prerendered[name])
-            collector = getattr(request, "prerender_collector", None)
-            if collector is not None:
-                collector[name] = html = str(self.nodelist.render(context))
-                return mark_safe(html)
-        if getattr(request, "prerender_collector", None) is not None:
-            # Not part of a stored rendering: rendered by each request, in its place.
-            return mark_safe(placeholder(self.name.resolve(context)))
+        if getattr(request, "prerendering", False):
+            if self.since is None:
+                return mark_safe(placeholder(self.name.resolve(context)))
+            return self.nodelist.render(context)
         if request is None or not fragments_enabled(request):
             return self.nodelist.render(context)
         name = self.name.resolve(context)

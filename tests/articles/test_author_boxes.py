@@ -71,6 +71,6 @@ def test_author_pages_show_only_web_and_mail_links(client):
     page = client.get(author.get_absolute_url()).text
     assert 'href="https://example.org/me"' in page and 'href="mailto:x@example.org"' in page
     assert "javascript:" not in page
-    assert Article.objects.published().latest_by_authors([author]) == {
+    assert Article.objects.published().latest_by_authors([author.pk]) == {
         author.pk: list(Article.objects.published())
     }
