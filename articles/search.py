@@ -57,11 +57,10 @@ MAX_FALLBACK_TERMS = 8
 # the words (two of them, for a query of several: a close pair in a title outranks almost
 # anything in a body) that rank best by `ts_rank` of their small `search_head` vector, a few
 # hundred bytes in the row; the best heads the same way when few titles hold the words; and
-# the newest matches in the head and anywhere, for ties (one word with an exclusion ranks
-# every match alike) and words only bodies hold.
-TITLE_CANDIDATES = 100
+# the newest matches anywhere, for ties (one word with an exclusion ranks every match alike)
+# and words only bodies hold.
+RANKED_CANDIDATES = 150
 ENOUGH_TITLES = 20  # title matches enough for a first page: heads are not ranked then
-HEAD_CANDIDATES = 150
 BODY_CANDIDATES = 50
 # A quoted phrase needs word positions, so its body candidates (the newest articles with
 # all of its words) are checked against their full vectors: more of them, as they are cheap.
@@ -238,14 +237,14 @@ def _head_rank(query, configs):
 
 
 def _best_heads(queryset, query, configs, vector):
-    """The TITLE_CANDIDATES articles whose `vector` (the title's, or the whole head's) has
+    """The RANKED_CANDIDATES articles whose `vector` (the title's, or the whole head's) has
     two of the query's words (`_PairsSearchQuery`), by `ts_rank` of their head."""
     return (
         queryset.alias(search_match=vector, head_vector=_search_head_column())
         .filter(_matching(query, configs, query_class=_PairsSearchQuery))
         .alias(head_rank=_head_rank(query, configs))
         .order_by("-head_rank", "-published_at", "-pk")
-        .values("pk")[:TITLE_CANDIDATES]
+        .values("pk")[:RANKED_CANDIDATES]
     )
 
 
@@ -260,12 +259,6 @@ def _search_postgresql(queryset, query, configs):
         .values("pk")[ENOUGH_TITLES - 1 : ENOUGH_TITLES]
     )
     head_ranked = _best_heads(queryset.filter(few_in_titles), query, configs, _search_head_column())
-    head_matches = (
-        queryset.alias(search_match=_search_head_column())
-        .filter(_matching(query, configs))
-        .order_by("-published_at", "-pk")
-        .values("pk")[:HEAD_CANDIDATES]
-    )
     if _has_phrase(query):
         body_condition = _matching(query, configs, query_class=_LooseSearchQuery)
         body_limit = PHRASE_BODY_CANDIDATES
@@ -277,9 +270,7 @@ def _search_postgresql(queryset, query, configs):
         .order_by("-published_at", "-pk")
         .values("pk")[:body_limit]
     )
-    candidates = queryset.filter(
-        pk__in=title_matches.union(head_ranked, head_matches, body_matches, all=True)
-    )
+    candidates = queryset.filter(pk__in=title_matches.union(head_ranked, body_matches, all=True))
     if not _plain_words(query):
         # A title candidate may lack a word (it has two of three), a head candidate hold an
         # excluded word in its body, a loose body candidate a phrase's words apart.

@@ -195,7 +195,7 @@ def test_snippet_of_a_long_body_never_shows_markup():
 
 @pytest.fixture
 def small_search_bounds(monkeypatch):
-    monkeypatch.setattr(search_module, "HEAD_CANDIDATES", 2)
+    monkeypatch.setattr(search_module, "RANKED_CANDIDATES", 2)
     monkeypatch.setattr(search_module, "BODY_CANDIDATES", 3)
     monkeypatch.setattr(search_module, "MAX_RESULTS", 3)
 
