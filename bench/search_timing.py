@@ -8,9 +8,9 @@ prints one JSON line: p50 and p95 in milliseconds, and how close the ranking com
 ranking every match: for each query, the share of its first page of 20 that is also in
 the first 20 of an exhaustive ordering of all matches by `ts_rank` (same tie-breakers:
 newest first, then highest id); `overlap` is the mean over the queries, `overlap_min` the
-lowest, `overlaps` each query's; `held_out` the same for `HELD_OUT_QUERIES`, queries the
-search was not tuned on (words that are never in a title among them). No HTTP and no
-template: the page's own figure comes from the load run.
+lowest, `overlaps` each query's; `held_out` the same for `HELD_OUT_QUERIES`, queries
+written after the search's bounds were first chosen on the 16 (words never in a title
+among them). No HTTP and no template: the page's own figure comes from the load run.
 """
 
 import argparse
@@ -22,7 +22,7 @@ import time
 from . import env as bench_env
 
 PAGE_SIZE = 20
-# Not timed, and not looked at while choosing the search's candidate bounds: single words in
+# Not timed; written after the search's bounds were first chosen on the 16: single words in
 # titles and (oil, gas, sea) only in bodies, summaries and deks, pairs, three words, a
 # phrase, an exclusion, a rare made-up word.
 HELD_OUT_QUERIES = [
