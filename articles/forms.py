@@ -88,12 +88,19 @@ class SearchForm(forms.Form):
         if not text:
             return []
         found = list(
-            self.author_matches(text).values_list("pk", "slug", "name")[:MAX_AUTHOR_MATCHES]
+            self.author_matches(text).values_list("pk", "slug", "name")[: MAX_AUTHOR_MATCHES + 1]
         )
         exact = [pk for pk, slug, name in found if text == slug or name.lower() == text.lower()]
+        if exact:
+            return exact
         if not found:
             raise forms.ValidationError(f"No author’s name contains “{text}”.")
-        return exact or [pk for pk, _slug, _name in found]
+        if len(found) > MAX_AUTHOR_MATCHES:
+            raise forms.ValidationError(
+                f"More than {MAX_AUTHOR_MATCHES} authors’ names contain “{text}”: type more "
+                "of the name."
+            )
+        return [pk for pk, _slug, _name in found]
 
     @staticmethod
     def author_matches(text):

@@ -173,6 +173,14 @@ def test_an_unknown_author_is_explained_and_ignored(client, corpus):
         assert len(result_titles(response)) == 3
 
 
+def test_a_part_of_a_name_too_many_authors_share_asks_for_more(client, corpus, monkeypatch):
+    monkeypatch.setattr("articles.forms.MAX_AUTHOR_MATCHES", 1)
+    make_article(title="Pipeline maths", authors=[make_author(name="Lenara Osmanova")])
+    response = client.get("/search/", {"q": "pipeline", "author": "Len"})
+    assert "More than 1 authors’ names contain “Len”: type more of the name." in response.text
+    assert len(result_titles(response)) == 4
+
+
 def test_the_author_field_is_a_labelled_text_field_with_suggestions(client, corpus):
     page = client.get("/search/?q=pipeline&author=Hartm").text
     assert '<label for="id_author">Author</label>' in page
