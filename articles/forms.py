@@ -1,9 +1,13 @@
 """Reader-facing forms: the search page's query and filters (a plain GET form)."""
 
 from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse_lazy
 
-from .models import Article, Author, Topic
+from .models import Article, ArticleAuthor, Author, Topic
 from .search import MAX_QUERY_LENGTH
+
+MAX_AUTHOR_MATCHES = 50  # authors a typed part of a name may stand for
 
 
 class SearchForm(forms.Form):
@@ -26,7 +30,23 @@ class SearchForm(forms.Form):
         label="Type", required=False, choices=[("", "All types"), *Article.Type.choices]
     )
     topic = forms.ChoiceField(label="Topic", required=False)
-    author = forms.ChoiceField(label="Author", required=False)
+    # Typed, not chosen from a list: thousands of authors would make every search page
+    # heavy. A name, part of one or a slug; the page suggests names as one types.
+    author = forms.CharField(
+        label="Author",
+        required=False,
+        max_length=100,
+        help_text="A name or part of one.",
+        widget=forms.TextInput(
+            attrs={
+                "list": "author-suggestions",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "aria-describedby": "id_author-hint",
+                "data-suggest-url": reverse_lazy("articles:search-authors"),
+            }
+        ),
+    )
     published_from = forms.DateField(
         label="Published from",
         required=False,
@@ -41,10 +61,9 @@ class SearchForm(forms.Form):
     )
     sort = forms.ChoiceField(label="Sort", required=False, choices=SORT_CHOICES)
 
-    def __init__(self, data=None, *, topics=(), authors=()):
+    def __init__(self, data=None, *, topics=()):
         super().__init__(data)
         self.fields["topic"].choices = [("", "All topics"), *((t.slug, t.name) for t in topics)]
-        self.fields["author"].choices = [("", "All authors"), *((a.slug, a.name) for a in authors)]
 
     def full_clean(self):
         super().full_clean()
@@ -55,10 +74,42 @@ class SearchForm(forms.Form):
                 self.data.pop(name, None)
         for name in self.errors:
             if name in self.fields:  # the message under the field describes it
-                self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}-error"
+                attrs = self.fields[name].widget.attrs
+                described = [f"id_{name}-error", attrs.get("aria-describedby", "")]
+                attrs["aria-describedby"] = " ".join(filter(None, described))
 
     def clean_q(self):
         return " ".join(self.cleaned_data["q"].split())
+
+    def clean_author(self):
+        """The ids of the authors meant: the one with this slug or name, else every author
+        whose name contains the text (one query)."""
+        text = " ".join(self.cleaned_data["author"].split())
+        if not text:
+            return []
+        found = list(
+            self.author_matches(text).values_list("pk", "slug", "name")[: MAX_AUTHOR_MATCHES + 1]
+        )
+        exact = [pk for pk, slug, name in found if text == slug or name.lower() == text.lower()]
+        if exact:
+            return exact
+        if not found:
+            raise forms.ValidationError(f"No author’s name contains “{text}”.")
+        if len(found) > MAX_AUTHOR_MATCHES:
+            raise forms.ValidationError(
+                f"More than {MAX_AUTHOR_MATCHES} authors’ names contain “{text}”: type more "
+                "of the name."
+            )
+        return [pk for pk, _slug, _name in found]
+
+    @staticmethod
+    def author_matches(text):
+        """Authors readers can see whose slug is `text` or whose name contains it."""
+        return (
+            Author.objects.public()
+            .filter(Q(slug=text) | Q(name__icontains=text))
+            .order_by("name", "pk")
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -77,8 +128,9 @@ class SearchForm(forms.Form):
             articles = articles.filter(article_type=kind)
         if topic := self.value("topic"):
             articles = articles.filter(article_topics__topic__slug=topic)
-        if author := self.value("author"):
-            articles = articles.filter(article_authors__author__slug=author)
+        if authors := self.value("author"):
+            by_them = ArticleAuthor.objects.filter(article=OuterRef("pk"), author__in=authors)
+            articles = articles.filter(Exists(by_them))
         if start := self.value("published_from"):
             articles = articles.filter(published_at__date__gte=start)
         if end := self.value("published_to"):
@@ -101,7 +153,3 @@ class SearchForm(forms.Form):
     @staticmethod
     def topic_choices():
         return Topic.objects.public().order_by("name").only("slug", "name")
-
-    @staticmethod
-    def author_choices():
-        return Author.objects.public().order_by("name").only("slug", "name")

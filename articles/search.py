@@ -31,6 +31,7 @@ from django.db.models import (
     Exists,
     F,
     Field,
+    FloatField,
     Func,
     IntegerField,
     Lookup,
@@ -50,17 +51,21 @@ from .models import Article, ArticleAuthor
 MAX_QUERY_LENGTH = 200
 MAX_FALLBACK_TERMS = 8
 # Ranking reads each candidate's full vector (with the body, stored out of line), so only
-# a bounded set is ranked: the newest matches in what articles are about (title, dek,
-# summary, authors: the small `search_head` vector), and the newest matches anywhere.
-# Finding body matches reads a vector per article walked, so that tier stays small: a
-# body-only match ranks below a head match (weight C against A or B), and on the 100,000
-# generated articles 50 body candidates gave the same first page as 100 for every query
-# of the benchmark, for half the walk.
-HEAD_CANDIDATES = 150
+# a bounded set is ranked exactly. What decides the top of a `ts_rank` ordering of the whole
+# archive is where the words are: in the title (weight A) or dek, summary and byline (B),
+# and close together. So the candidates are, however old, the articles whose title holds
+# the words (two of them, for a query of several: a close pair in a title outranks almost
+# anything in a body) that rank best by `ts_rank` of their small `search_head` vector, a few
+# hundred bytes in the row; the best heads the same way when few titles hold the words; and
+# the newest matches anywhere, for ties (one word with an exclusion ranks every match alike)
+# and words only bodies hold.
+RANKED_CANDIDATES = 150
+ENOUGH_TITLES = 20  # title matches enough for a first page: heads are not ranked then
 BODY_CANDIDATES = 50
 # A quoted phrase needs word positions, so its body candidates (the newest articles with
 # all of its words) are checked against their full vectors: more of them, as they are cheap.
 PHRASE_BODY_CANDIDATES = 200
+PLAIN_WORDS = re.compile(r"[^\W_]+(?: [^\W_]+)?")
 MAX_RESULTS = 200  # the most relevant matches listed
 SNIPPET_SOURCE_CHARS = 500
 SNIPPET_MARKUP_CHARS = 3 * SNIPPET_SOURCE_CHARS  # body HTML read for those characters of text
@@ -111,10 +116,10 @@ def _configs(language):
     return list(languages.search_configs())
 
 
-def _matching(query, configs, *, loose=False):
+def _matching(query, configs, *, query_class=None):
     """Articles whose stored vector (alias `search_match`) matches the query parsed by their
     own configuration: one constant query per configuration, so the GIN index answers."""
-    query_class = _LooseSearchQuery if loose else SearchQuery
+    query_class = query_class or SearchQuery
     condition = Q()
     for config in configs:
         condition |= Q(
@@ -138,6 +143,17 @@ def search_vector_column():
 def _search_head_column():
     """The stored `search_head` column: title, dek, summary and author names (migration 0005)."""
     return _stored_vector("search_head")
+
+
+def _search_title_column():
+    """The title's part of `search_head` (weight A), which a GIN index of its own answers
+    (migration 0016)."""
+    return Func(
+        _search_head_column(),
+        function="ts_filter",
+        template="%(function)s(%(expressions)s, '{a}')",
+        output_field=SearchVectorField(),
+    )
 
 
 def _stored_vector(column):
@@ -180,42 +196,84 @@ class _LooseSearchQuery(SearchQuery):
         return f"regexp_replace(({sql})::text, ' <[0-9-]+> ', ' & ', 'g')::tsquery", params
 
 
+class _PairsSearchQuery(SearchQuery):
+    """What the head tier looks for: with several words, any two of them (`a & b | a & c |
+    b & c`); with one, that word; without an exclusion (`articles_search_pairs`, migration
+    0016). Every candidate is checked against the whole query afterwards."""
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = super().as_sql(compiler, connection, **extra)
+        return f"articles_search_pairs({sql})", params
+
+
+def _plain_words(query):
+    """Whether the query is one or two plain words (letters and digits): then every
+    candidate of every tier matches it, and checking each against it is redundant."""
+    return PLAIN_WORDS.fullmatch(query) is not None
+
+
 def _has_phrase(query):
     """Whether the query has a quoted phrase that can be relaxed safely: not under a
     minus sign (relaxing `-"a b"` would leave out articles with a and b apart)."""
     return '"' in query and "-" not in query
 
 
-def _may_not_match(query):
-    """Whether a candidate may fail the whole query: with a phrase (the body tier relaxes
-    it) or an exclusion (the head tier sees no body)."""
-    return '"' in query or "-" in query
+def _head_rank(query, configs):
+    """`ts_rank` of the `head_vector` alias against the query parsed once per
+    configuration: parsing it again for each row (`_row_query`) costs more than the ranking
+    itself when thousands of heads match."""
+    return Case(
+        *(
+            When(
+                search_config=config,
+                then=SearchRank(
+                    F("head_vector"), SearchQuery(query, search_type="websearch", config=config)
+                ),
+            )
+            for config in configs
+        ),
+        output_field=FloatField(),
+    )
 
 
-def _newest(queryset, column, condition, limit):
+def _best_heads(queryset, query, configs, vector):
+    """The RANKED_CANDIDATES articles whose `vector` (the title's, or the whole head's) has
+    two of the query's words (`_PairsSearchQuery`), by `ts_rank` of their head."""
     return (
-        queryset.alias(search_match=column)
-        .filter(condition)
-        .order_by("-published_at", "-pk")
-        .values("pk")[:limit]
+        queryset.alias(search_match=vector, head_vector=_search_head_column())
+        .filter(_matching(query, configs, query_class=_PairsSearchQuery))
+        .alias(head_rank=_head_rank(query, configs))
+        .order_by("-head_rank", "-published_at", "-pk")
+        .values("pk")[:RANKED_CANDIDATES]
     )
 
 
 def _search_postgresql(queryset, query, configs):
     search_query = _row_query(query)
-    head_matches = _newest(
-        queryset, _search_head_column(), _matching(query, configs), HEAD_CANDIDATES
+    title_matches = _best_heads(queryset, query, configs, _search_title_column())
+    # Words that (almost) no title holds: rank the heads instead. That reads a row per
+    # head match, so PostgreSQL runs it only then (a condition evaluated once).
+    few_in_titles = ~Exists(
+        queryset.alias(search_match=_search_title_column())
+        .filter(_matching(query, configs, query_class=_PairsSearchQuery))
+        .values("pk")[ENOUGH_TITLES - 1 : ENOUGH_TITLES]
     )
+    head_ranked = _best_heads(queryset.filter(few_in_titles), query, configs, _search_head_column())
     if _has_phrase(query):
-        body_condition = _matching(query, configs, loose=True)
+        body_condition = _matching(query, configs, query_class=_LooseSearchQuery)
         body_limit = PHRASE_BODY_CANDIDATES
     else:
         body_condition, body_limit = _matching(query, configs), BODY_CANDIDATES
-    body_matches = _newest(queryset, search_vector_column(), body_condition, body_limit)
-    candidates = queryset.filter(pk__in=head_matches.union(body_matches, all=True))
-    if _may_not_match(query):
-        # A head match may hold an excluded word in its body, a loose body match may hold
-        # the phrase's words apart: check these against the whole query.
+    body_matches = (
+        queryset.alias(search_match=search_vector_column())
+        .filter(body_condition)
+        .order_by("-published_at", "-pk")
+        .values("pk")[:body_limit]
+    )
+    candidates = queryset.filter(pk__in=title_matches.union(head_ranked, body_matches, all=True))
+    if not _plain_words(query):
+        # A title candidate may lack a word (it has two of three), a head candidate hold an
+        # excluded word in its body, a loose body candidate a phrase's words apart.
         candidates = candidates.alias(search_match=search_vector_column()).filter(
             search_match=search_query
         )

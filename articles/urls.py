@@ -47,6 +47,7 @@ urlpatterns = [
     path("topics/<slug:slug>/feed/", feeds.TopicArticleFeed(), name="topic-feed"),
     path("topics/<slug:slug>/feed/atom/", feeds.AtomTopicArticleFeed(), name="topic-atom-feed"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("search/authors/", views.author_suggestions, name="search-authors"),
     path("feeds/rss/", feeds.ArticleFeed(), name="feed"),
     path("feeds/atom/", feeds.AtomArticleFeed(), name="atom-feed"),
     path(

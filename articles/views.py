@@ -354,11 +354,7 @@ class SearchView(PublishedArticlesMixin, ListView):
     card_layout = "column"
 
     def get_queryset(self):
-        self.form = SearchForm(
-            self.request.GET or None,
-            topics=SearchForm.topic_choices(),
-            authors=SearchForm.author_choices(),
-        )
+        self.form = SearchForm(self.request.GET or None, topics=SearchForm.topic_choices())
         self.form.is_valid()  # a filter that does not validate is ignored, its message shown
         self.query = self.form.value("q") or ""
         self.language = self.request.GET.get("language", "")
@@ -382,6 +378,21 @@ class SearchView(PublishedArticlesMixin, ListView):
             selected_language=self.language,
             **kwargs,
         )
+
+
+AUTHOR_SUGGESTIONS = 10
+
+
+@require_GET
+def author_suggestions(request):
+    """Names for the search page's author field as a reader types (JSON, at least two
+    characters): `{"authors": [{"name": …, "slug": …}]}`."""
+    text = " ".join(request.GET.get("q", "").split())[:100]
+    authors = []
+    if len(text) >= 2:
+        matches = SearchForm.author_matches(text).values("name", "slug")
+        authors = list(matches[:AUTHOR_SUGGESTIONS])
+    return JsonResponse({"authors": authors}, json_dumps_params={"ensure_ascii": False})
 
 
 class ArticlePDFView(DetailView):

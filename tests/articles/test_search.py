@@ -195,7 +195,7 @@ def test_snippet_of_a_long_body_never_shows_markup():
 
 @pytest.fixture
 def small_search_bounds(monkeypatch):
-    monkeypatch.setattr(search_module, "HEAD_CANDIDATES", 2)
+    monkeypatch.setattr(search_module, "RANKED_CANDIDATES", 2)
     monkeypatch.setattr(search_module, "BODY_CANDIDATES", 3)
     monkeypatch.setattr(search_module, "MAX_RESULTS", 3)
 
@@ -225,3 +225,56 @@ def test_search_page_says_when_only_the_most_relevant_are_listed(client, small_s
         assert "More articles match" in page
     else:
         assert "6 articles found" in page
+
+
+def test_an_old_article_about_the_word_outranks_newer_passing_mentions(small_search_bounds):
+    # More articles mention the word in what they are about (here their summaries) than the
+    # search ranks exactly: the old one with it in its title still comes first.
+    now = timezone.now()
+    make_article(title="Hydrogen valleys and hydrogen hubs", published_at=now - timedelta(days=900))
+    for days in range(1, 7):
+        make_article(
+            title=f"Weekly notes {days}",
+            summary="Hydrogen came up once.",
+            published_at=now - timedelta(days=days),
+        )
+    assert titles("hydrogen")[0] == "Hydrogen valleys and hydrogen hubs"
+
+
+def test_an_old_title_with_two_of_three_words_outranks_newer_mentions(small_search_bounds):
+    now = timezone.now()
+    make_article(
+        title="Hydrogen and renewables",
+        body="<p>The transition is slow.</p>",
+        published_at=now - timedelta(days=900),
+    )
+    for days in range(1, 7):
+        make_article(
+            title=f"Weekly notes {days}",
+            summary="Hydrogen, then a long aside, renewables, and the energy transition.",
+            published_at=now - timedelta(days=days),
+        )
+    found = titles("hydrogen renewables transition")
+    assert found[0] == "Hydrogen and renewables"
+    assert len(found) == (3 if on_postgresql() else 7)
+
+
+def test_a_word_in_no_title_ranks_the_summaries_that_are_about_it(small_search_bounds):
+    now = timezone.now()
+    old = make_article(
+        title="Fisheries",
+        dek="Sturgeon quotas.",
+        summary="Sturgeon stocks recover.",
+        published_at=now - timedelta(days=900),
+    )
+    for days in range(1, 7):
+        make_article(
+            title=f"Weekly notes {days}",
+            summary="Sturgeon came up once.",
+            published_at=now - timedelta(days=days),
+        )
+    if not on_postgresql():  # the fallback weighs a word in the dek or summary once
+        return
+    assert titles("sturgeon")[0] == "Fisheries"
+    edit(old, dek="Quotas.", summary="Stocks recover.", body="<p>Sturgeon.</p>")
+    assert titles("sturgeon")[0] == "Weekly notes 1"

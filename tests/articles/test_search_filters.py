@@ -148,3 +148,66 @@ def test_dates_are_whole_days(client):
     make_article(title="Late in the day", published_at=day("2024-06-01") + timedelta(hours=10))
     titles = result_titles(client.get("/search/?q=late&published_to=2024-06-01"))
     assert titles == ["Late in the day"]
+
+
+@pytest.mark.parametrize("typed", ["lena", "Lena Hartmann", "lena hartmann", "Hartm"])
+def test_the_author_is_typed_by_name_part_of_it_or_slug(client, corpus, typed):
+    titles = result_titles(client.get("/search/", {"q": "pipeline", "author": typed}))
+    assert sorted(titles) == ["Dams and rivers", "Pipeline politics"]
+
+
+def test_part_of_a_name_shared_by_several_authors_finds_them_all(client, corpus):
+    make_article(title="Pipeline maths", authors=[make_author(name="Lenara Osmanova")])
+    titles = result_titles(client.get("/search/", {"q": "pipeline", "author": "Len"}))
+    assert sorted(titles) == ["Dams and rivers", "Pipeline maths", "Pipeline politics"]
+    # A whole name or a slug means that author only.
+    titles = result_titles(client.get("/search/", {"q": "pipeline", "author": "lena"}))
+    assert sorted(titles) == ["Dams and rivers", "Pipeline politics"]
+
+
+def test_an_unknown_author_is_explained_and_ignored(client, corpus):
+    make_author(name="Nobody Published", slug="nobody")  # no published article: not public
+    for typed in ("Zebulon", "nobody"):
+        response = client.get("/search/", {"q": "pipeline", "author": typed})
+        assert f"No author’s name contains “{typed}”." in response.text
+        assert len(result_titles(response)) == 3
+
+
+def test_a_part_of_a_name_too_many_authors_share_asks_for_more(client, corpus, monkeypatch):
+    monkeypatch.setattr("articles.forms.MAX_AUTHOR_MATCHES", 1)
+    make_article(title="Pipeline maths", authors=[make_author(name="Lenara Osmanova")])
+    response = client.get("/search/", {"q": "pipeline", "author": "Len"})
+    assert "More than 1 authors’ names contain “Len”: type more of the name." in response.text
+    assert len(result_titles(response)) == 4
+
+
+def test_the_author_field_is_a_labelled_text_field_with_suggestions(client, corpus):
+    page = client.get("/search/?q=pipeline&author=Hartm").text
+    assert '<label for="id_author">Author</label>' in page
+    field = re.search(r"<input [^>]*name=\"author\"[^>]*>", page).group(0)
+    assert 'value="Hartm"' in field and 'list="author-suggestions"' in field
+    assert 'aria-describedby="id_author-hint"' in field
+    assert 'data-suggest-url="/search/authors/"' in field
+    assert '<datalist id="author-suggestions"></datalist>' in page
+    assert '<select name="author"' not in page
+    assert "js/author-suggest" in page
+
+
+def test_author_suggestions_name_public_authors_only(client, corpus):
+    make_author(name="Lena Unpublished", slug="lena-2")
+    response = client.get("/search/authors/", {"q": "len"})
+    assert response.status_code == 200
+    assert response.json() == {"authors": [{"name": "Lena Hartmann", "slug": "lena"}]}
+    assert client.get("/search/authors/", {"q": "l"}).json() == {"authors": []}
+    assert client.get("/search/authors/").json() == {"authors": []}
+
+
+def test_the_search_page_lists_no_authors_however_many_there_are(
+    client, django_assert_max_num_queries
+):
+    for n in range(12):
+        make_article(title=f"Grain {n}", authors=[make_author(name=f"Writer {n}")])
+    with django_assert_max_num_queries(9):
+        response = client.get("/search/", {"q": "grain", "author": "Writer 3"})
+    assert result_titles(response) == ["Grain 3"]
+    assert "Writer 7" not in response.text
