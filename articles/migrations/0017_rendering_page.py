@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0015_article_renderings'),
+        ('articles', '0016_search_candidates'),
     ]
 
     operations = [
