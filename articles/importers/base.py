@@ -232,6 +232,19 @@ def _open_image_source(item):
     raise ItemError(f"image file missing: {item.label or item.key} ({'; '.join(tried)})")
 
 
+def read_image_file(item):
+    """The item's file checked and re-encoded like an upload (`articles.images.clean_upload`):
+    no database and no storage, so large imports do it ahead in a worker process."""
+    source = _open_image_source(item)
+    try:
+        validate_image_file(source)
+        return clean_upload(source)
+    except OSError as error:
+        raise ItemError(f"unreadable image ({type(error).__name__})") from None
+    finally:
+        source.close()
+
+
 # --- Writer ---------------------------------------------------------------------------------
 
 
@@ -261,6 +274,7 @@ class ContentWriter:
         self._images_found = {}  # those already imported
         self._existing = {}  # those articles, read with their inline rows
         self.search_later = None  # computes new articles' search vectors after commit
+        self.image_files = None  # files read ahead (`ahead.ImageFiles`), else read as needed
         self.published = []  # ids of the published articles created or updated (not the
         # articles themselves: a large import would hold every body in memory)
 
@@ -463,6 +477,20 @@ class ContentWriter:
         self._images_known = set(keys)
         self._images_found = {i.import_key: i for i in Image.objects.filter(import_key__in=keys)}
 
+    def images_to_read(self, items):
+        """The items whose file `write_new_images` will read: those not imported before (one
+        query per 1,000). A re-run reads no image file."""
+        candidates = [item for item in items if not item.lookup and not item.storage_name]
+        keys = [item.key for item in candidates]
+        known = set()
+        for start in range(0, len(keys), 1000):
+            known.update(
+                Image.objects.filter(import_key__in=keys[start : start + 1000]).values_list(
+                    "import_key", flat=True
+                )
+            )
+        return [item for item in candidates if item.key not in known]
+
     def write_new_images(self, items):
         """Create the batch's new images with two queries (rows and history).
 
@@ -517,20 +545,22 @@ class ContentWriter:
 
     def _new_image(self, item):
         """An unsaved Image with its file stored (its renditions are made after the commit)."""
-        source = _open_image_source(item)
-        try:
-            validate_image_file(source)
-            image = Image(**{"import_key": item.key, **item.fields})
-            image.full_clean(exclude=["file"], validate_unique=False)
-            # Re-encoded and renamed like an upload.
-            cleaned = clean_upload(source)
-            image.file.save(cleaned.name, cleaned, save=False)
-            image.width, image.height = cleaned.image_size
-            image.content_hash = cleaned.content_hash
-        except OSError as error:
-            raise ItemError(f"unreadable image ({type(error).__name__})") from None
-        finally:
-            source.close()
+        fields = {"import_key": item.key, **item.fields}
+        unsaved = Image(**fields)
+        unsaved.full_clean(exclude=["file"], validate_unique=False)
+        cleaned = self.image_files.pop(item) if self.image_files else read_image_file(item)
+        field = Image._meta.get_field("file")
+        name = field.storage.save(
+            field.generate_filename(unsaved, cleaned.name), cleaned, max_length=field.max_length
+        )
+        # Built with its file and size at once: assigning a file afterwards measures it again.
+        image = Image(
+            **fields,
+            file=name,
+            width=cleaned.image_size[0],
+            height=cleaned.image_size[1],
+            content_hash=cleaned.content_hash,
+        )
         return self._stamp(image)
 
     def _write_image(self, item):

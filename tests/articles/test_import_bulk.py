@@ -2,6 +2,7 @@
 revision and one change-log event per article, search vectors naming the authors) right
 after the import. The export is the benchmark's generator (`bench.import_wxr`), smaller."""
 
+import os
 import re
 import threading
 
@@ -11,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from articles.importers import vectors
+from articles import importers
+from articles.importers import ahead, base, vectors
 from articles.models import Article, ContentChange, Image
 from articles.tasks import RENDITIONS_BATCH
 from bench.import_wxr import write_export, write_media
@@ -137,3 +139,36 @@ def test_vectors_the_side_connection_failed_to_compute_are_computed_before_retur
     monkeypatch.setattr(vectors, "refresh_search_vectors", failing_beside)
     import_export(export)
     assert_search_vectors_right()
+
+
+def test_files_and_posts_read_ahead_in_a_second_process_import_the_same(export, monkeypatch):
+    readers = export[0].parent / "readers"
+
+    def read_image_file(item):
+        with readers.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return base.read_image_file(item)
+
+    monkeypatch.setattr(ahead, "AHEAD_FROM", 2)
+    monkeypatch.setattr(importers, "read_image_file", read_image_file)
+    report = import_export(export)
+    assert f"{POSTS * 2} created" in report
+    assert set(readers.read_text().split()) - {str(os.getpid())}  # read by another process
+    assert Image.objects.filter(width=160, height=90).exclude(content_hash="").count() == POSTS
+    assert Article.objects.filter(hero_image__isnull=False).count() == POSTS
+    # Read in this process, the same export is the same content.
+    monkeypatch.setattr(ahead, "AHEAD_FROM", 10**9)
+    assert f"{POSTS * 2} unchanged" in import_export(export)
+
+
+def test_an_image_that_fails_when_read_ahead_is_reported_and_its_post_imported_without_it(
+    export, monkeypatch
+):
+    path, uploads = export
+    (uploads / "2020" / "01" / "bench-7.jpg").write_bytes(b"<html>not an image</html>")
+    monkeypatch.setattr(ahead, "AHEAD_FROM", 2)
+    report = import_export(export)
+    assert "images: 119 created, 0 updated, 0 unchanged, 0 skipped, 1 failed" in report
+    assert "articles: 120 created" in report
+    assert "not a readable image" in report
+    assert Article.objects.get(slug="bench-post-7").hero_image is None
