@@ -248,6 +248,12 @@ def read_image_file(item):
 # --- Writer ---------------------------------------------------------------------------------
 
 
+def _current(instance, name):
+    """A field's value, a foreign key as its id (no query for the object)."""
+    field = instance._meta.get_field(name)
+    return getattr(instance, field.attname if field.many_to_one else name)
+
+
 def _same(current, wanted):
     if isinstance(current, models.Model) or isinstance(wanted, models.Model):
         return getattr(current, "pk", current) == getattr(wanted, "pk", wanted)
@@ -402,7 +408,11 @@ class ContentWriter:
         return self._run("image", item.position, self._write_image, item)
 
     def write_article(self, item):
-        article = self._run("article", item.position, self._write_article, item)
+        article = self._unchanged(item)
+        if article is not None:  # nothing to write: no savepoint, no service call
+            self.report.add("article", "unchanged", item.position)
+        else:
+            article = self._run("article", item.position, self._write_article, item)
         for message in item.warnings:
             self.report.warn(item.position, message)
         return article
@@ -691,6 +701,32 @@ class ContentWriter:
             known.add(item.key)  # a repeated key in the same batch is looked up
         return article
 
+    def _unchanged(self, item):
+        """The article of an item imported before and unchanged since, read with its batch and
+        compared with what is known already (settled authors and topics), else None."""
+        if not isinstance(item, ArticleItem) or item.lookup or self.on_existing != "update":
+            return None
+        article = self._existing.get(item.key)
+        if article is None or article.import_key != item.key:
+            return None
+        authors = [self._settled(Author, a) for a in _unique_by_key(item.authors)]
+        topics = [self._settled(Topic, t) for t in _unique_by_key(item.topics)]
+        if None in authors or None in topics:
+            return None
+        authors = list({a.pk: a for a in authors}.values())
+        topics = list({t.pk: t for t in topics}.values())
+        if any(self._changes(article, item, self._wanted(item), authors, topics)):
+            return None
+        self._find_existing(item)  # taken from the batch, as a write would
+        return article
+
+    def _wanted(self, item):
+        wanted = dict(item.fields)
+        if "body" in wanted:
+            wanted["body"] = sanitize_html(wanted["body"])
+        wanted["hero_image"] = self.image_for(item.hero_key)
+        return wanted
+
     def _write_article_rows(self, item):
         article = self._find_existing(item)
         if article is not None and self.on_existing == "skip":
@@ -698,10 +734,7 @@ class ContentWriter:
         authors = [self._author(a) for a in _unique_by_key(item.authors)]
         authors = list({a.pk: a for a in authors}.values())
         topics = list({t.pk: t for t in map(self._topic, _unique_by_key(item.topics))}.values())
-        wanted = dict(item.fields)
-        if "body" in wanted:
-            wanted["body"] = sanitize_html(wanted["body"])
-        wanted["hero_image"] = self.image_for(item.hero_key)
+        wanted = self._wanted(item)
         if article is None:
             return "created", self._create_article(item, wanted, authors, topics)
         if not item.lookup and article.import_key != item.key:
@@ -725,10 +758,12 @@ class ContentWriter:
             article=article, user=self.user, write_inlines=write_inlines, reason=CHANGE_REASON
         )
 
-    def _update_article(self, article, item, wanted, authors, topics):
+    def _changes(self, article, item, wanted, authors, topics):
+        """(changed fields, authors changed, topics changed, sources or corrections changed,
+        related links changed, old addresses to add) of an article the item updates."""
         for name in item.keep_on_update:
             wanted.pop(name, None)
-        changed = {k: v for k, v in wanted.items() if not _same(getattr(article, k), v)}
+        changed = {k: v for k, v in wanted.items() if not _same(_current(article, k), v)}
         if item.slug and item.slug != article.slug:
             slug = unique_slug(Article, item.slug, instance=article)
             if slug != article.slug:
@@ -739,23 +774,26 @@ class ContentWriter:
         topics_changed = {link.topic_id for link in article.article_topics.all()} != {
             t.pk for t in topics
         }
-        children_changed = self._children_differ(article, item)
         handler = related_handler()
         related_changed = (
             item.related is not None
             and handler is not None
             and handler.differs(article, item.related)
         )
-        new_paths = self._missing_legacy_paths(article, item)
-        if not (
-            changed
-            or authors_changed
-            or topics_changed
-            or children_changed
-            or related_changed
-            or new_paths
-        ):
+        return (
+            changed,
+            authors_changed,
+            topics_changed,
+            self._children_differ(article, item),
+            related_changed,
+            self._missing_legacy_paths(article, item),
+        )
+
+    def _update_article(self, article, item, wanted, authors, topics):
+        changes = self._changes(article, item, wanted, authors, topics)
+        if not any(changes):
             return "unchanged", article
+        changed, authors_changed, topics_changed, children_changed, related_changed, _ = changes
         for name, value in changed.items():
             setattr(article, name, value)
         if changed:
