@@ -405,6 +405,11 @@ class ContentWriter:
     # Public entry points: each item in its own transaction.
 
     def write_image(self, item):
+        image = self._unchanged_image(item)
+        if image is not None:  # nothing to write: no savepoint, no service call
+            self._cache[(Image, item.key)] = _light(image)
+            self.report.add("image", "unchanged", item.position)
+            return image
         return self._run("image", item.position, self._write_image, item)
 
     def write_article(self, item):
@@ -572,6 +577,15 @@ class ContentWriter:
             content_hash=cleaned.content_hash,
         )
         return self._stamp(image)
+
+    def _unchanged_image(self, item):
+        """The image of an item imported before and unchanged since (read with its batch)."""
+        if item.lookup or self.on_existing != "update" or item.key not in self._images_known:
+            return None
+        image = self._images_found.get(item.key)
+        if image is None or any(not _same(getattr(image, k), v) for k, v in item.fields.items()):
+            return None
+        return image
 
     def _write_image(self, item):
         lookup = item.lookup or {"import_key": item.key}

@@ -172,3 +172,17 @@ def test_an_image_that_fails_when_read_ahead_is_reported_and_its_post_imported_w
     assert "articles: 120 created" in report
     assert "not a readable image" in report
     assert Article.objects.get(slug="bench-post-7").hero_image is None
+
+
+def test_a_re_run_that_changes_nothing_needs_no_query_per_post(export):
+    import_export(export)
+    with CaptureQueriesContext(connection) as queries:
+        report = import_export(export)
+    assert f"{POSTS * 2} unchanged" in report
+    # Per batch: its images, its articles with their inline rows (a dozen queries). The
+    # first post naming an author or topic looks it up (in its own savepoint); after that,
+    # no savepoint, no image file and no write for an unchanged post or image.
+    sql = [query["sql"] for query in queries.captured_queries]
+    batches = [q for q in sql if not re.search(r"articles_(author|topic)\b|SAVEPOINT", q)]
+    assert len(batches) < 20
+    assert sum(q.startswith("SAVEPOINT") for q in sql) < POSTS / 3
