@@ -26,7 +26,6 @@ from .base import (
     ImportReport,
     ItemError,
     Rejected,
-    read_image_file,
     scratch_media,
 )
 from .ghost import GhostFile, looks_like_ghost
@@ -285,7 +284,7 @@ def _write_images(writer, images):
     Many new images have their files read ahead, in a second process (`read_ahead`)."""
     images = list(images)
     if worth_it(len(images)):
-        writer.image_files = ImageFiles(writer.images_to_read(images), read_image_file)
+        writer.image_files = ImageFiles(writer.images_to_read(images), writer.image_reader())
     missing = set()
     try:
         for batch in _batches(images):

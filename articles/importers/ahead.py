@@ -89,11 +89,9 @@ def _produce(produce, sender):
 
 
 class ImageFiles:
-    """Image files read ahead, in the order the writer asks for them.
-
-    `read(item)` returns what `read_image_file(item)` would (its CleanImageFile, or raises its
-    error); an item that was not read ahead is read here.
-    """
+    """Image files read ahead (`read(item)` in the child), in the order the writer asks for
+    them: `pop(item)` returns what `read(item)` returned or raises what it raised; an item
+    that was not read ahead is read here."""
 
     def __init__(self, items, read):
         self._read = read

@@ -11,13 +11,15 @@ import re
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.core.files.storage import InMemoryStorage, default_storage
+from django.core.files.storage import FileSystemStorage, InMemoryStorage, default_storage
 from django.db import DatabaseError, models, transaction
 from django.db.models import Q
 from django.utils.functional import empty
@@ -232,17 +234,41 @@ def _open_image_source(item):
     raise ItemError(f"image file missing: {item.label or item.key} ({'; '.join(tried)})")
 
 
-def read_image_file(item):
-    """The item's file checked and re-encoded like an upload (`articles.images.clean_upload`):
-    no database and no storage, so large imports do it ahead in a worker process."""
+class StoredImageFile(NamedTuple):
+    """An image file read, re-encoded and stored (what `_new_image` needs of it)."""
+
+    name: str
+    image_size: tuple[int, int]
+    content_hash: str
+
+
+def read_image_file(item, *, store=False):
+    """The item's file checked and re-encoded like an upload (`articles.images.clean_upload`),
+    its fields checked first; with `store`, also stored (a StoredImageFile). No database, so
+    large imports do it ahead in a second process."""
+    Image(**{"import_key": item.key, **item.fields}).full_clean(
+        exclude=["file"], validate_unique=False
+    )
     source = _open_image_source(item)
     try:
         validate_image_file(source)
-        return clean_upload(source)
+        cleaned = clean_upload(source)
     except OSError as error:
         raise ItemError(f"unreadable image ({type(error).__name__})") from None
     finally:
         source.close()
+    if not store:
+        return cleaned
+    return StoredImageFile(
+        _store_image_file(item, cleaned), cleaned.image_size, cleaned.content_hash
+    )
+
+
+def _store_image_file(item, cleaned):
+    field = Image._meta.get_field("file")
+    instance = Image(**{"import_key": item.key, **item.fields})
+    name = field.generate_filename(instance, cleaned.name)
+    return field.storage.save(name, cleaned, max_length=field.max_length)
 
 
 # --- Writer ---------------------------------------------------------------------------------
@@ -506,6 +532,13 @@ class ContentWriter:
             )
         return [item for item in candidates if item.key not in known]
 
+    def image_reader(self):
+        """How a second process reads image files ahead: with local media it stores them too
+        (opening a new file is most of storing it); an S3 client is not to be shared across a
+        fork, and a dry run's files are kept in this process's memory, so those store here."""
+        local = isinstance(Image._meta.get_field("file").storage, FileSystemStorage)
+        return partial(read_image_file, store=local)
+
     def write_new_images(self, items):
         """Create the batch's new images with two queries (rows and history).
 
@@ -560,21 +593,16 @@ class ContentWriter:
 
     def _new_image(self, item):
         """An unsaved Image with its file stored (its renditions are made after the commit)."""
-        fields = {"import_key": item.key, **item.fields}
-        unsaved = Image(**fields)
-        unsaved.full_clean(exclude=["file"], validate_unique=False)
-        cleaned = self.image_files.pop(item) if self.image_files else read_image_file(item)
-        field = Image._meta.get_field("file")
-        name = field.storage.save(
-            field.generate_filename(unsaved, cleaned.name), cleaned, max_length=field.max_length
-        )
+        file = self.image_files.pop(item) if self.image_files else read_image_file(item)
+        name = file.name if isinstance(file, StoredImageFile) else _store_image_file(item, file)
         # Built with its file and size at once: assigning a file afterwards measures it again.
         image = Image(
-            **fields,
+            import_key=item.key,
+            **item.fields,
             file=name,
-            width=cleaned.image_size[0],
-            height=cleaned.image_size[1],
-            content_hash=cleaned.content_hash,
+            width=file.image_size[0],
+            height=file.image_size[1],
+            content_hash=file.content_hash,
         )
         return self._stamp(image)
 

@@ -12,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from articles import importers
 from articles.importers import ahead, base, vectors
 from articles.models import Article, ContentChange, Image
 from articles.tasks import RENDITIONS_BATCH
@@ -142,19 +141,25 @@ def test_vectors_the_side_connection_failed_to_compute_are_computed_before_retur
 
 
 def test_files_and_posts_read_ahead_in_a_second_process_import_the_same(export, monkeypatch):
-    readers = export[0].parent / "readers"
+    readers, original = export[0].parent / "readers", base.read_image_file
 
-    def read_image_file(item):
+    def read_image_file(item, **options):
         with readers.open("a") as out:
             out.write(f"{os.getpid()}\n")
-        return base.read_image_file(item)
+        return original(item, **options)
 
     monkeypatch.setattr(ahead, "AHEAD_FROM", 2)
-    monkeypatch.setattr(importers, "read_image_file", read_image_file)
+    monkeypatch.setattr(base, "read_image_file", read_image_file)
+    path, uploads = export
+    dry_run = run_import(path, media_dir=str(uploads), dry_run=True)
+    assert f"{POSTS * 2} created" in dry_run
+    assert not Image.objects.exists()
+    assert not Article.objects.exists()
     report = import_export(export)
     assert f"{POSTS * 2} created" in report
     assert set(readers.read_text().split()) - {str(os.getpid())}  # read by another process
     assert Image.objects.filter(width=160, height=90).exclude(content_hash="").count() == POSTS
+    assert all(image.file.storage.exists(image.file.name) for image in Image.objects.all())
     assert Article.objects.filter(hero_image__isnull=False).count() == POSTS
     # Read in this process, the same export is the same content.
     monkeypatch.setattr(ahead, "AHEAD_FROM", 10**9)
