@@ -268,7 +268,10 @@ def _store_image_file(item, cleaned):
     field = Image._meta.get_field("file")
     instance = Image(**{"import_key": item.key, **item.fields})
     name = field.generate_filename(instance, cleaned.name)
-    return field.storage.save(name, cleaned, max_length=field.max_length)
+    try:
+        return field.storage.save(name, cleaned, max_length=field.max_length)
+    except OSError as error:
+        raise ItemError(f"the image cannot be stored ({type(error).__name__})") from None
 
 
 # --- Writer ---------------------------------------------------------------------------------
@@ -593,7 +596,10 @@ class ContentWriter:
 
     def _new_image(self, item):
         """An unsaved Image with its file stored (its renditions are made after the commit)."""
-        file = self.image_files.pop(item) if self.image_files else read_image_file(item)
+        if self.image_files is not None:
+            file = self.image_files.pop(item)
+        else:
+            file = read_image_file(item)
         name = file.name if isinstance(file, StoredImageFile) else _store_image_file(item, file)
         # Built with its file and size at once: assigning a file afterwards measures it again.
         image = Image(
