@@ -556,7 +556,10 @@ class ContentWriter:
             and item.key in self._images_known
             and item.key not in self._images_found
         ]
-        if len({item.key for item in fresh}) != len(fresh) or len(fresh) < 2:
+        # A single new image goes this way too when its file was stored ahead (else the
+        # one-by-one path would store it a second time).
+        fewest = 1 if self.image_files is not None else 2
+        if len({item.key for item in fresh}) != len(fresh) or len(fresh) < fewest:
             return {}
         if not policy.may_change(self.user, Image(), "add"):
             return {}

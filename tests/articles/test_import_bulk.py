@@ -5,6 +5,7 @@ after the import. The export is the benchmark's generator (`bench.import_wxr`), 
 import os
 import re
 import threading
+from pathlib import Path
 
 import pytest
 from django.db import OperationalError, connection
@@ -191,3 +192,18 @@ def test_a_re_run_that_changes_nothing_needs_no_query_per_post(export):
     batches = [q for q in sql if not re.search(r"articles_(author|topic)\b|SAVEPOINT", q)]
     assert len(batches) < 20
     assert sum(q.startswith("SAVEPOINT") for q in sql) < POSTS / 3
+
+
+def test_a_new_image_read_ahead_alone_in_its_batch_is_stored_once(export, monkeypatch, settings):
+    import_export(export)
+    for post in (7, 8, 107):  # two new in the first batch of images, one in the second
+        Image.objects.filter(import_key__endswith=f"attachment-{POSTS + post}").delete()
+    files = {p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()}
+    monkeypatch.setattr(ahead, "AHEAD_FROM", 2)
+    report = import_export(export)
+    assert "images: 3 created" in report
+    added = {p.name for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()} - {
+        p.name for p in files
+    }
+    new = Image.objects.order_by("-pk")[:3]
+    assert added == {Path(image.file.name).name for image in new}
