@@ -11,6 +11,7 @@ in memory, so it prints exactly the report a real run would.
 """
 
 import json
+from contextlib import closing
 from pathlib import Path
 
 from django.db import connection, transaction
@@ -18,7 +19,15 @@ from django.db import connection, transaction
 from articles import hooks
 from articles.revisions import command_user
 
-from .base import ContentWriter, ImportFileError, ImportReport, ItemError, Rejected, scratch_media
+from .ahead import ImageFiles, read_ahead, worth_it
+from .base import (
+    ContentWriter,
+    ImportFileError,
+    ImportReport,
+    ItemError,
+    Rejected,
+    scratch_media,
+)
 from .ghost import GhostFile, looks_like_ghost
 from .json_format import FORMAT, JsonFile
 from .media import MediaFolder
@@ -260,26 +269,38 @@ def _write_wxr(writer, source, counter):
         image = writer.image_for(key)
         return image.file.url if image is not None and image.file else None
 
-    for batch in _batches(source.articles(image_url=image_url)):
-        for item in batch:
-            if not isinstance(item, Rejected) and item.hero_key in missing:
-                item.warnings.append("imported without its featured image (see the failed image)")
-        _write_batch(writer, batch, counter)
+    with closing(read_ahead(source.articles, source.post_count)) as items:
+        for batch in _batches(source.point_images(item, image_url) for item in items):
+            for item in batch:
+                if not isinstance(item, Rejected) and item.hero_key in missing:
+                    item.warnings.append(
+                        "imported without its featured image (see the failed image)"
+                    )
+            _write_batch(writer, batch, counter)
 
 
 def _write_images(writer, images):
-    """Write images, COMMIT_EVERY per commit (each in its own savepoint); the keys that failed."""
+    """Write images, COMMIT_EVERY per commit (each in its own savepoint); the keys that failed.
+    Many new images have their files read ahead, in a second process (`read_ahead`)."""
+    images = list(images)
+    if worth_it(len(images)):
+        writer.image_files = ImageFiles(writer.images_to_read(images), writer.image_reader())
     missing = set()
-    for batch in _batches(images):
-        with transaction.atomic():
-            writer.prepare_images(batch)
-            done = writer.write_new_images(batch)
-            for image in batch:
-                if image.key in done:
-                    if not done[image.key]:
+    try:
+        for batch in _batches(images):
+            with transaction.atomic():
+                writer.prepare_images(batch)
+                done = writer.write_new_images(batch)
+                for image in batch:
+                    if image.key in done:
+                        if not done[image.key]:
+                            missing.add(image.key)
+                    elif writer.write_image(image) is None:
                         missing.add(image.key)
-                elif writer.write_image(image) is None:
-                    missing.add(image.key)
+    finally:
+        if writer.image_files is not None:
+            writer.image_files.close()
+            writer.image_files = None
     return missing
 
 

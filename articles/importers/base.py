@@ -11,13 +11,15 @@ import re
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.core.files.storage import InMemoryStorage, default_storage
+from django.core.files.storage import FileSystemStorage, InMemoryStorage, default_storage
 from django.db import DatabaseError, models, transaction
 from django.db.models import Q
 from django.utils.functional import empty
@@ -232,7 +234,53 @@ def _open_image_source(item):
     raise ItemError(f"image file missing: {item.label or item.key} ({'; '.join(tried)})")
 
 
+class StoredImageFile(NamedTuple):
+    """An image file read, re-encoded and stored (what `_new_image` needs of it)."""
+
+    name: str
+    image_size: tuple[int, int]
+    content_hash: str
+
+
+def read_image_file(item, *, store=False):
+    """The item's file checked and re-encoded like an upload (`articles.images.clean_upload`),
+    its fields checked first; with `store`, also stored (a StoredImageFile). No database, so
+    large imports do it ahead in a second process."""
+    Image(**{"import_key": item.key, **item.fields}).full_clean(
+        exclude=["file"], validate_unique=False
+    )
+    source = _open_image_source(item)
+    try:
+        validate_image_file(source)
+        cleaned = clean_upload(source)
+    except OSError as error:
+        raise ItemError(f"unreadable image ({type(error).__name__})") from None
+    finally:
+        source.close()
+    if not store:
+        return cleaned
+    return StoredImageFile(
+        _store_image_file(item, cleaned), cleaned.image_size, cleaned.content_hash
+    )
+
+
+def _store_image_file(item, cleaned):
+    field = Image._meta.get_field("file")
+    instance = Image(**{"import_key": item.key, **item.fields})
+    name = field.generate_filename(instance, cleaned.name)
+    try:
+        return field.storage.save(name, cleaned, max_length=field.max_length)
+    except OSError as error:
+        raise ItemError(f"the image cannot be stored ({type(error).__name__})") from None
+
+
 # --- Writer ---------------------------------------------------------------------------------
+
+
+def _current(instance, name):
+    """A field's value, a foreign key as its id (no query for the object)."""
+    field = instance._meta.get_field(name)
+    return getattr(instance, field.attname if field.many_to_one else name)
 
 
 def _same(current, wanted):
@@ -261,6 +309,7 @@ class ContentWriter:
         self._images_found = {}  # those already imported
         self._existing = {}  # those articles, read with their inline rows
         self.search_later = None  # computes new articles' search vectors after commit
+        self.image_files = None  # files read ahead (`ahead.ImageFiles`), else read as needed
         self.published = []  # ids of the published articles created or updated (not the
         # articles themselves: a large import would hold every body in memory)
 
@@ -385,10 +434,19 @@ class ContentWriter:
     # Public entry points: each item in its own transaction.
 
     def write_image(self, item):
+        image = self._unchanged_image(item)
+        if image is not None:  # nothing to write: no savepoint, no service call
+            self._cache[(Image, item.key)] = _light(image)
+            self.report.add("image", "unchanged", item.position)
+            return image
         return self._run("image", item.position, self._write_image, item)
 
     def write_article(self, item):
-        article = self._run("article", item.position, self._write_article, item)
+        article = self._unchanged(item)
+        if article is not None:  # nothing to write: no savepoint, no service call
+            self.report.add("article", "unchanged", item.position)
+        else:
+            article = self._run("article", item.position, self._write_article, item)
         for message in item.warnings:
             self.report.warn(item.position, message)
         return article
@@ -463,6 +521,27 @@ class ContentWriter:
         self._images_known = set(keys)
         self._images_found = {i.import_key: i for i in Image.objects.filter(import_key__in=keys)}
 
+    def images_to_read(self, items):
+        """The items whose file `write_new_images` will read: those not imported before (one
+        query per 1,000). A re-run reads no image file."""
+        candidates = [item for item in items if not item.lookup and not item.storage_name]
+        keys = [item.key for item in candidates]
+        known = set()
+        for start in range(0, len(keys), 1000):
+            known.update(
+                Image.objects.filter(import_key__in=keys[start : start + 1000]).values_list(
+                    "import_key", flat=True
+                )
+            )
+        return [item for item in candidates if item.key not in known]
+
+    def image_reader(self):
+        """How a second process reads image files ahead: with local media it stores them too
+        (opening a new file is most of storing it); an S3 client is not to be shared across a
+        fork, and a dry run's files are kept in this process's memory, so those store here."""
+        local = isinstance(Image._meta.get_field("file").storage, FileSystemStorage)
+        return partial(read_image_file, store=local)
+
     def write_new_images(self, items):
         """Create the batch's new images with two queries (rows and history).
 
@@ -477,7 +556,10 @@ class ContentWriter:
             and item.key in self._images_known
             and item.key not in self._images_found
         ]
-        if len({item.key for item in fresh}) != len(fresh) or len(fresh) < 2:
+        # A single new image goes this way too when its file was stored ahead (else the
+        # one-by-one path would store it a second time).
+        fewest = 1 if self.image_files is not None else 2
+        if len({item.key for item in fresh}) != len(fresh) or len(fresh) < fewest:
             return {}
         if not policy.may_change(self.user, Image(), "add"):
             return {}
@@ -517,21 +599,30 @@ class ContentWriter:
 
     def _new_image(self, item):
         """An unsaved Image with its file stored (its renditions are made after the commit)."""
-        source = _open_image_source(item)
-        try:
-            validate_image_file(source)
-            image = Image(**{"import_key": item.key, **item.fields})
-            image.full_clean(exclude=["file"], validate_unique=False)
-            # Re-encoded and renamed like an upload.
-            cleaned = clean_upload(source)
-            image.file.save(cleaned.name, cleaned, save=False)
-            image.width, image.height = cleaned.image_size
-            image.content_hash = cleaned.content_hash
-        except OSError as error:
-            raise ItemError(f"unreadable image ({type(error).__name__})") from None
-        finally:
-            source.close()
+        if self.image_files is not None:
+            file = self.image_files.pop(item)
+        else:
+            file = read_image_file(item)
+        name = file.name if isinstance(file, StoredImageFile) else _store_image_file(item, file)
+        # Built with its file and size at once: assigning a file afterwards measures it again.
+        image = Image(
+            import_key=item.key,
+            **item.fields,
+            file=name,
+            width=file.image_size[0],
+            height=file.image_size[1],
+            content_hash=file.content_hash,
+        )
         return self._stamp(image)
+
+    def _unchanged_image(self, item):
+        """The image of an item imported before and unchanged since (read with its batch)."""
+        if item.lookup or self.on_existing != "update" or item.key not in self._images_known:
+            return None
+        image = self._images_found.get(item.key)
+        if image is None or any(not _same(getattr(image, k), v) for k, v in item.fields.items()):
+            return None
+        return image
 
     def _write_image(self, item):
         lookup = item.lookup or {"import_key": item.key}
@@ -661,6 +752,32 @@ class ContentWriter:
             known.add(item.key)  # a repeated key in the same batch is looked up
         return article
 
+    def _unchanged(self, item):
+        """The article of an item imported before and unchanged since, read with its batch and
+        compared with what is known already (settled authors and topics), else None."""
+        if not isinstance(item, ArticleItem) or item.lookup or self.on_existing != "update":
+            return None
+        article = self._existing.get(item.key)
+        if article is None or article.import_key != item.key:
+            return None
+        authors = [self._settled(Author, a) for a in _unique_by_key(item.authors)]
+        topics = [self._settled(Topic, t) for t in _unique_by_key(item.topics)]
+        if None in authors or None in topics:
+            return None
+        authors = list({a.pk: a for a in authors}.values())
+        topics = list({t.pk: t for t in topics}.values())
+        if any(self._changes(article, item, self._wanted(item), authors, topics)):
+            return None
+        self._find_existing(item)  # taken from the batch, as a write would
+        return article
+
+    def _wanted(self, item):
+        wanted = dict(item.fields)
+        if "body" in wanted:
+            wanted["body"] = sanitize_html(wanted["body"])
+        wanted["hero_image"] = self.image_for(item.hero_key)
+        return wanted
+
     def _write_article_rows(self, item):
         article = self._find_existing(item)
         if article is not None and self.on_existing == "skip":
@@ -668,10 +785,7 @@ class ContentWriter:
         authors = [self._author(a) for a in _unique_by_key(item.authors)]
         authors = list({a.pk: a for a in authors}.values())
         topics = list({t.pk: t for t in map(self._topic, _unique_by_key(item.topics))}.values())
-        wanted = dict(item.fields)
-        if "body" in wanted:
-            wanted["body"] = sanitize_html(wanted["body"])
-        wanted["hero_image"] = self.image_for(item.hero_key)
+        wanted = self._wanted(item)
         if article is None:
             return "created", self._create_article(item, wanted, authors, topics)
         if not item.lookup and article.import_key != item.key:
@@ -695,10 +809,12 @@ class ContentWriter:
             article=article, user=self.user, write_inlines=write_inlines, reason=CHANGE_REASON
         )
 
-    def _update_article(self, article, item, wanted, authors, topics):
+    def _changes(self, article, item, wanted, authors, topics):
+        """(changed fields, authors changed, topics changed, sources or corrections changed,
+        related links changed, old addresses to add) of an article the item updates."""
         for name in item.keep_on_update:
             wanted.pop(name, None)
-        changed = {k: v for k, v in wanted.items() if not _same(getattr(article, k), v)}
+        changed = {k: v for k, v in wanted.items() if not _same(_current(article, k), v)}
         if item.slug and item.slug != article.slug:
             slug = unique_slug(Article, item.slug, instance=article)
             if slug != article.slug:
@@ -709,23 +825,26 @@ class ContentWriter:
         topics_changed = {link.topic_id for link in article.article_topics.all()} != {
             t.pk for t in topics
         }
-        children_changed = self._children_differ(article, item)
         handler = related_handler()
         related_changed = (
             item.related is not None
             and handler is not None
             and handler.differs(article, item.related)
         )
-        new_paths = self._missing_legacy_paths(article, item)
-        if not (
-            changed
-            or authors_changed
-            or topics_changed
-            or children_changed
-            or related_changed
-            or new_paths
-        ):
+        return (
+            changed,
+            authors_changed,
+            topics_changed,
+            self._children_differ(article, item),
+            related_changed,
+            self._missing_legacy_paths(article, item),
+        )
+
+    def _update_article(self, article, item, wanted, authors, topics):
+        changes = self._changes(article, item, wanted, authors, topics)
+        if not any(changes):
             return "unchanged", article
+        changed, authors_changed, topics_changed, children_changed, related_changed, _ = changes
         for name, value in changed.items():
             setattr(article, name, value)
         if changed:

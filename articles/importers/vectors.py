@@ -25,11 +25,15 @@ class SearchVectorsBeside:
     def __init__(self):
         self._pending = queue.Queue()
         self._failed = []
-        self._thread = threading.Thread(target=self._run, name="import-search-vectors")
-        self._thread.start()
+        # Started with the first batch's vectors: the import forks its reading process
+        # (`ahead`) before, and a fork is safest with no other thread running.
+        self._thread = None
 
     def __call__(self, article_ids):
         """Compute these committed articles' vectors (called on the batch's commit)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="import-search-vectors")
+            self._thread.start()
         self._pending.put(list(article_ids))
 
     def _run(self):
@@ -47,8 +51,9 @@ class SearchVectorsBeside:
     def finish(self):
         """Wait for the vectors of every batch handed over (those that failed are computed
         here, on the importer's connection)."""
-        self._pending.put(None)
-        self._thread.join()
+        if self._thread is not None:
+            self._pending.put(None)
+            self._thread.join()
         if self._failed:
             with transaction.atomic():
                 refresh_search_vectors(sorted(self._failed))

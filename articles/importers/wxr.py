@@ -316,8 +316,9 @@ class WxrFile:
         key = f"wxr:{guid}" if guid else f"wxr:{self.site}:post:{post_id}"
         return key if len(key) <= 300 else f"wxr:{self.site}:post:{post_id}"[:300]
 
-    def articles(self, *, image_url=None):
-        """Yield ArticleItem (or Rejected) for each post, in file order."""
+    def articles(self):
+        """Yield ArticleItem (or Rejected) for each post, in file order (their body images
+        still point at the old site: see `point_images`)."""
         number = 0
         for elem in channel_elements(self.path):
             if _tag(elem.tag) != "item":
@@ -330,13 +331,13 @@ class WxrFile:
             title = clean_title(html.unescape(data.get("title") or ""))
             position = f"{self.path.name}, item {number} (post {post_id} “{title[:60]}”)"
             try:
-                yield self._article(data, post_id, title, position, image_url)
+                yield self._article(data, post_id, title, position)
             except ItemError as error:
                 yield Rejected("article", "failed", position, str(error))
             except _Skip as skip:
                 yield Rejected("article", "skipped", position, str(skip))
 
-    def _article(self, data, post_id, title, position, image_url):
+    def _article(self, data, post_id, title, position):
         wp_status = (data.get("wp:status") or "").strip()
         if wp_status not in STATUSES:
             raise _Skip(f"status “{wp_status}” is not imported")
@@ -358,8 +359,6 @@ class WxrFile:
         if dropped:
             names = ", ".join(f"[{name}]" for name in sorted(set(dropped)))
             warnings.append(f"dropped shortcodes: {names}")
-        if image_url:
-            body = rewrite_image_urls(body, self.image_urls, image_url)
         summary = html_to_text(data.get("excerpt:encoded", ""))
         return ArticleItem(
             key=self._item_key(data, post_id),
@@ -382,6 +381,15 @@ class WxrFile:
             language=self._language(data),
             previous_key=self._previous_key(data, post_id),
         )
+
+    def point_images(self, item, image_url):
+        """The item with its body's images pointed at their imported copies (`image_url(key)`:
+        the writer knows them; the parsing may run in another process)."""
+        if isinstance(item, ArticleItem) and "<img" in item.fields["body"]:
+            item.fields["body"] = rewrite_image_urls(
+                item.fields["body"], self.image_urls, image_url
+            )
+        return item
 
     def _date(self, data, wp_status, warnings):
         """post_date_gmt; else post_date (site time zone) for published posts; else, when the

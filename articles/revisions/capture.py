@@ -6,6 +6,7 @@ and article, after the article and all its inline rows are saved; never by a sig
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.db.models.fields.files import FieldFile
@@ -104,7 +105,9 @@ def empty_state():
     return {kind.name: [] for kind in INLINES}
 
 
+@cache
 def HistoricalArticle():  # noqa: N802 (reads like the model it returns)
+    # Cached: `Article.history` builds a manager class on every access (simple-history).
     return Article.history.model
 
 

@@ -2,8 +2,10 @@
 revision and one change-log event per article, search vectors naming the authors) right
 after the import. The export is the benchmark's generator (`bench.import_wxr`), smaller."""
 
+import os
 import re
 import threading
+from pathlib import Path
 
 import pytest
 from django.db import OperationalError, connection
@@ -11,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from articles.importers import vectors
+from articles.importers import ahead, base, vectors
 from articles.models import Article, ContentChange, Image
 from articles.tasks import RENDITIONS_BATCH
 from bench.import_wxr import write_export, write_media
@@ -137,3 +139,71 @@ def test_vectors_the_side_connection_failed_to_compute_are_computed_before_retur
     monkeypatch.setattr(vectors, "refresh_search_vectors", failing_beside)
     import_export(export)
     assert_search_vectors_right()
+
+
+def test_files_and_posts_read_ahead_in_a_second_process_import_the_same(export, monkeypatch):
+    readers, original = export[0].parent / "readers", base.read_image_file
+
+    def read_image_file(item, **options):
+        with readers.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return original(item, **options)
+
+    monkeypatch.setattr(ahead, "AHEAD_FROM", 2)
+    monkeypatch.setattr(base, "read_image_file", read_image_file)
+    path, uploads = export
+    dry_run = run_import(path, media_dir=str(uploads), dry_run=True)
+    assert f"{POSTS * 2} created" in dry_run
+    assert not Image.objects.exists()
+    assert not Article.objects.exists()
+    report = import_export(export)
+    assert f"{POSTS * 2} created" in report
+    assert set(readers.read_text().split()) - {str(os.getpid())}  # read by another process
+    assert Image.objects.filter(width=160, height=90).exclude(content_hash="").count() == POSTS
+    assert all(image.file.storage.exists(image.file.name) for image in Image.objects.all())
+    assert Article.objects.filter(hero_image__isnull=False).count() == POSTS
+    # Read in this process, the same export is the same content.
+    monkeypatch.setattr(ahead, "AHEAD_FROM", 10**9)
+    assert f"{POSTS * 2} unchanged" in import_export(export)
+
+
+def test_an_image_that_fails_when_read_ahead_is_reported_and_its_post_imported_without_it(
+    export, monkeypatch
+):
+    path, uploads = export
+    (uploads / "2020" / "01" / "bench-7.jpg").write_bytes(b"<html>not an image</html>")
+    monkeypatch.setattr(ahead, "AHEAD_FROM", 2)
+    report = import_export(export)
+    assert "images: 119 created, 0 updated, 0 unchanged, 0 skipped, 1 failed" in report
+    assert "articles: 120 created" in report
+    assert "not a readable image" in report
+    assert Article.objects.get(slug="bench-post-7").hero_image is None
+
+
+def test_a_re_run_that_changes_nothing_needs_no_query_per_post(export):
+    import_export(export)
+    with CaptureQueriesContext(connection) as queries:
+        report = import_export(export)
+    assert f"{POSTS * 2} unchanged" in report
+    # Per batch: its images, its articles with their inline rows (a dozen queries). The
+    # first post naming an author or topic looks it up (in its own savepoint); after that,
+    # no savepoint, no image file and no write for an unchanged post or image.
+    sql = [query["sql"] for query in queries.captured_queries]
+    batches = [q for q in sql if not re.search(r"articles_(author|topic)\b|SAVEPOINT", q)]
+    assert len(batches) < 20
+    assert sum(q.startswith("SAVEPOINT") for q in sql) < POSTS / 3
+
+
+def test_a_new_image_read_ahead_alone_in_its_batch_is_stored_once(export, monkeypatch, settings):
+    import_export(export)
+    for post in (7, 8, 107):  # two new in the first batch of images, one in the second
+        Image.objects.filter(import_key__endswith=f"attachment-{POSTS + post}").delete()
+    files = {p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()}
+    monkeypatch.setattr(ahead, "AHEAD_FROM", 2)
+    report = import_export(export)
+    assert "images: 3 created" in report
+    added = {p.name for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()} - {
+        p.name for p in files
+    }
+    new = Image.objects.order_by("-pk")[:3]
+    assert added == {Path(image.file.name).name for image in new}

@@ -1,0 +1,120 @@
+"""Reading done ahead in a second process while this one writes (large imports).
+
+About half of the importer's own work needs no database: parsing each post and cleaning its
+body, reading, checking and re-encoding each image file. For a large import a forked child
+process does that part and hands the results over (pickled, a chunk at a time, through a
+pipe) while this process writes them, so both cores of a small machine work. The pipe
+blocks the child when it is a couple of chunks ahead: memory stays bounded. The results are
+the same as when this process does it all itself, which it does for small imports, on a
+one-core machine, and where processes cannot be forked.
+
+The child only reads files and computes; it never uses the database connection it
+inherited (it leaves with `os._exit`, as multiprocessing's children do, closing nothing).
+"""
+
+import multiprocessing
+import os
+import traceback
+
+from django.core.exceptions import ValidationError
+
+from .base import ItemError
+
+AHEAD_FROM = 200  # items: below this, starting a process costs more than it saves
+CHUNK = 50  # results per message
+
+
+class AheadError(Exception):
+    """The reading process failed (its traceback is the message)."""
+
+
+def worth_it(count):
+    """Whether reading `count` items is worth a second process."""
+    return (
+        count >= AHEAD_FROM
+        and (os.cpu_count() or 1) > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+def read_ahead(produce, count):
+    """Iterate over `produce()` (a generator function), run in a child process when `count`
+    items are expected (`worth_it`). Stop early with `.close()`."""
+    if not worth_it(count):
+        yield from produce()
+        return
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_produce, args=(produce, sender), name="import-reader", daemon=True
+    )
+    child.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                kind, payload = receiver.recv()
+            except EOFError:
+                raise AheadError(
+                    f"the reading process ended (exit code {child.exitcode})"
+                ) from None
+            if kind == "error":
+                raise AheadError(payload)
+            if kind == "done":
+                return
+            yield from payload
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
+def _produce(produce, sender):
+    try:
+        chunk = []
+        for result in produce():
+            chunk.append(result)
+            if len(chunk) == CHUNK:
+                sender.send(("items", chunk))
+                chunk = []
+        sender.send(("items", chunk))
+        sender.send(("done", None))
+    except BrokenPipeError:
+        pass  # the importer stopped reading (it failed, or is done)
+    except BaseException:
+        sender.send(("error", traceback.format_exc()))
+    finally:
+        sender.close()
+
+
+class ImageFiles:
+    """Image files read ahead (`read(item)` in the child), in the order the writer asks for
+    them: `pop(item)` returns what `read(item)` returned or raises what it raised; an item
+    that was not read ahead is read here."""
+
+    def __init__(self, items, read):
+        self._read = read
+        self._keys = {item.key for item in items}
+        self._results = read_ahead(lambda: ((i.key, *_attempt(read, i)) for i in items), len(items))
+
+    def pop(self, item):
+        if item.key not in self._keys:
+            return self._read(item)
+        self._keys.discard(item.key)
+        for key, cleaned, error in self._results:  # earlier ones were not wanted after all
+            if key == item.key:
+                if error is not None:
+                    raise error
+                return cleaned
+        return self._read(item)
+
+    def close(self):
+        self._results.close()
+
+
+def _attempt(read, item):
+    try:
+        return read(item), None
+    except (ItemError, ValidationError) as error:
+        return None, error
