@@ -14,11 +14,13 @@ inherited (it leaves with `os._exit`, as multiprocessing's children do, closing 
 
 import multiprocessing
 import os
+import threading
 import traceback
 
 from django.core.exceptions import ValidationError
 
 from .base import ItemError
+from .vectors import VECTORS_THREAD
 
 AHEAD_FROM = 200  # items: below this, starting a process costs more than it saves
 CHUNK = 50  # results per message
@@ -29,11 +31,14 @@ class AheadError(Exception):
 
 
 def worth_it(count):
-    """Whether reading `count` items is worth a second process."""
+    """Whether reading `count` items is worth a second process. Not while the import's
+    search vectors are computed beside it (a later file of the same import): a child forked
+    then could inherit a lock that thread held, and wait on it forever."""
     return (
         count >= AHEAD_FROM
         and (os.cpu_count() or 1) > 1
         and "fork" in multiprocessing.get_all_start_methods()
+        and not any(thread.name == VECTORS_THREAD for thread in threading.enumerate())
     )
 
 

@@ -21,6 +21,9 @@ from articles.search import refresh_search_vectors
 logger = logging.getLogger(__name__)
 
 
+VECTORS_THREAD = "import-search-vectors"
+
+
 class SearchVectorsBeside:
     def __init__(self):
         self._pending = queue.Queue()
@@ -32,7 +35,7 @@ class SearchVectorsBeside:
     def __call__(self, article_ids):
         """Compute these committed articles' vectors (called on the batch's commit)."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="import-search-vectors")
+            self._thread = threading.Thread(target=self._run, name=VECTORS_THREAD)
             self._thread.start()
         self._pending.put(list(article_ids))
 
