@@ -8,7 +8,9 @@ import pytest
 import redis
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.test import override_settings
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import connections, transaction
+from django.test import TransactionTestCase, override_settings
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -40,6 +42,32 @@ def redis_caches(name, **extra_settings):
     for key in server.scan_iter(match=f"{prefix}:*"):
         server.delete(key)
     server.close()
+
+
+def empty_the_database_quickly(self):
+    """After a committing test, empty every table as `flush` would, but with DELETE instead of
+    TRUNCATE on PostgreSQL: truncating all ~55 tables (new files for each table and index)
+    takes about a second, deleting the few rows a test wrote takes milliseconds. Content
+    types and permissions are then made again by post_migrate, as after `flush`."""
+    plain = self.available_apps is None and not self.serialized_rollback
+    names = list(self._databases_names(include_mirrors=False))
+    if not plain or any(connections[name].vendor != "postgresql" for name in names):
+        return flush_with_truncate(self)
+    for name in names:
+        connection = connections[name]
+        tables = connection.introspection.django_table_names(
+            only_existing=True, include_views=False
+        )
+        quote = connection.ops.quote_name
+        with transaction.atomic(using=name), connection.cursor() as cursor:
+            # Foreign keys are checked at the commit, when every table is empty.
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            cursor.execute("; ".join(f"DELETE FROM {quote(table)}" for table in tables))
+        emit_post_migrate_signal(0, False, name)
+
+
+flush_with_truncate = TransactionTestCase._fixture_teardown
+TransactionTestCase._fixture_teardown = empty_the_database_quickly
 
 
 @pytest.fixture(autouse=True)
