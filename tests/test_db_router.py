@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
-from django.core.management import call_command
 from django.db import connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
 from articles.roles import sync_roles
 from cpc_site.db_router import REPLICA_ALIAS
+from tests.conftest import empty_database
 from tests.factories import make_article, make_user
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +43,7 @@ def replica(django_db_setup, django_db_blocker, settings):
             del connections[REPLICA_ALIAS]
             del connections.settings[REPLICA_ALIAS]
             settings.DATABASE_ROUTERS = []
-            call_command("flush", interactive=False, verbosity=0)
+            empty_database()
             sync_roles(django_apps)  # the roles come from a data migration that flush undid
 
 

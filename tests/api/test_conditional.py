@@ -1,5 +1,6 @@
 """ETag, Last-Modified and 304s, so partners re-download only what changed."""
 
+import math
 import threading
 import time
 from datetime import timedelta
@@ -26,6 +27,13 @@ def settle():
     ContentChange.objects.update(committed_at=timezone.now() - timedelta(seconds=2))
 
 
+def wait_for_the_next_second():
+    """Sleep until the clock is in its next whole second: whatever happened before is dated
+    in an earlier second than what happens after, and that second is over (HTTP dates count
+    whole seconds)."""
+    time.sleep(math.ceil(time.time()) - time.time() + 0.01)
+
+
 @pytest.fixture
 def article():
     article = make_article(authors=[make_author()], topics=[make_topic()])
@@ -34,9 +42,11 @@ def article():
 
 
 def test_no_last_modified_until_the_second_of_the_last_change_is_over(api, article):
+    assert "Last-Modified" in api.get("/api/v1/articles/")  # (and the API's imports done)
+    wait_for_the_next_second()  # the change and the next request within one second
     make_article()
     assert "Last-Modified" not in api.get("/api/v1/articles/")
-    time.sleep(1.1)
+    wait_for_the_next_second()
     assert "Last-Modified" in api.get("/api/v1/articles/")
 
 
@@ -77,7 +87,7 @@ def test_last_modified_moves_with_every_change_readers_can_see_and_only_then(api
 
     services.unpublish_article(article=live, user=publisher)  # a withdrawal moves it too
     assert api.get("/api/v1/articles/", HTTP_IF_MODIFIED_SINCE=since).status_code == 200
-    time.sleep(1.1)
+    wait_for_the_next_second()
     assert parse_http_date(api.get("/api/v1/articles/")["Last-Modified"]) > parse_http_date(since)
 
 
@@ -99,13 +109,13 @@ def test_a_slow_commit_never_lets_if_modified_since_confirm_an_old_copy(api):
     writer = threading.Thread(target=slow_edit)
     writer.start()
     written.wait(10)
-    time.sleep(1.1)
+    wait_for_the_next_second()
     edit(fast, title="Fast one, corrected")  # commits while the slow edit is still open
-    time.sleep(1.1)
+    wait_for_the_next_second()
     copy = api.get("/api/v1/articles/")
     assert copy["Last-Modified"]
     assert "Slow one, corrected" not in copy.content.decode()
-    time.sleep(1.1)
+    wait_for_the_next_second()
     release.set()
     writer.join()
 
@@ -155,7 +165,7 @@ def test_a_keyed_if_modified_since_never_confirms_a_changed_list_or_article(api,
         change(image, credit="New credit")
     else:
         make_article(title="A new one")
-    time.sleep(1.1)  # the second of the change is over: Last-Modified names it
+    wait_for_the_next_second()  # the second of the change is over: Last-Modified names it
 
     for url, copy in copies.items():
         again = api.get(url, HTTP_IF_MODIFIED_SINCE=copy["Last-Modified"], **key_headers)
