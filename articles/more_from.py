@@ -9,7 +9,7 @@ rest of the page can then be kept as long as the article does not change.
 
 import re
 
-from django.template.loader import render_to_string
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from cpc_site.caching import _now, fragments_enabled, get_fragment, store_fragment
@@ -42,10 +42,20 @@ def fill(html, article, request=None):
 
 def _render_lists(author_ids, article):
     latest = Article.objects.published().latest_by_authors(author_ids, excluding=article.pk)
-    return {
-        author_id: render_to_string(
-            "includes/more_from.html",
-            {"author_name": rows[0].box_author_name, "latest": rows},
-        )
-        for author_id, rows in latest.items()
-    }
+    return {author_id: render_list(rows) for author_id, rows in latest.items()}
+
+
+def render_list(latest):
+    """An author's "More from" list: a heading and links (HTML built here, not by a template:
+    every article page renders one per author)."""
+    links = format_html_join(
+        "\n",
+        '          <li><a href="{}">{}</a></li>',
+        ((a.get_absolute_url(), a.title) for a in latest),
+    )
+    return format_html(
+        '<h4 class="more-from">More from {}</h4>\n        <ul class="more-from-list">\n{}\n'
+        "        </ul>",
+        latest[0].box_author_name,
+        links,
+    )
