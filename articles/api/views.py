@@ -67,10 +67,13 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         articles = self.with_last_change(articles_visible_to(self.partner_key))
         if self.action == "retrieve":
-            # What the stored rendering does not answer loads its related rows (retrieve).
-            return articles.select_related("hero_image", "rendering").defer(
-                "rendering__page", "rendering__api_item"
-            )
+            if prerender.serves(self.request):
+                # First only what serving a stored rendering needs (retrieve() loads the
+                # rest when there is none).
+                return articles.select_related("rendering").only(
+                    *prerender.KEY_FIELDS, "rendering__built_for", "rendering__api_detail"
+                )
+            return articles.select_related("hero_image")
         if self.action == "list":
             # Items come from stored renderings or the fragment cache: only the others load
             # their related rows (serialize_list_items); the image in the same query when
@@ -168,6 +171,8 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         rendering = prerender.current_rendering(request, article)
         if rendering is not None:
             return Response(self.stored_representation(rendering.api_detail))
+        if prerender.serves(request):  # the first query read only the key fields
+            article = get_object_or_404(Article.objects.select_related("hero_image"), pk=article.pk)
         prefetch_related_objects([article], *detail_prefetches())
         return Response(self.get_serializer(article).data)
 
