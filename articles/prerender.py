@@ -81,13 +81,18 @@ def _files_digest():
 KEY_FIELDS = ("pk", "slug", "language", "modified_at")
 
 
-def rendering_key(article):
+def rendering_key(article, code=None):
     """What a rendering of `article` must have been built for to be served; None when the
-    article has no change stamp (never announced)."""
+    article has no change stamp (never announced). `code`: `rendering_code()`, when known."""
     if article.modified_at is None:
         return None
-    # The page's footer shows the year.
-    return f"{code_digest()}:{timezone.localdate().year}:{article.modified_at.isoformat()}"
+    return f"{code or rendering_code()}{article.modified_at.isoformat()}"
+
+
+def rendering_code():
+    """The part of every rendering key that is not the article's: the code that renders and
+    the year (the page's footer shows it)."""
+    return f"{code_digest()}:{timezone.localdate().year}:"
 
 
 def served_at_site_address(request):
@@ -97,7 +102,18 @@ def served_at_site_address(request):
 
 def serves(request):
     """Whether stored renderings may answer this request."""
-    return settings.PRERENDERED_ARTICLES and served_at_site_address(request)
+    return _serving(request) is not None
+
+
+def _serving(request):
+    """`rendering_code()` when stored renderings may answer this request, else None; worked
+    out once per request (a list asks for each of its articles)."""
+    try:
+        return request.rendering_code
+    except AttributeError:
+        serving = settings.PRERENDERED_ARTICLES and served_at_site_address(request)
+        request.rendering_code = rendering_code() if serving else None
+        return request.rendering_code
 
 
 def current_rendering(request, article):
@@ -105,10 +121,11 @@ def current_rendering(request, article):
 
     `article` must come with its rendering loaded (`select_related("rendering")`).
     """
-    if not serves(request):
+    code = _serving(request)
+    if code is None:
         return None
     rendering = stored_rendering(article)
-    key = rendering_key(article)
+    key = rendering_key(article, code)
     return rendering if rendering is not None and rendering.built_for == key else None
 
 
