@@ -74,3 +74,13 @@ def test_author_pages_show_only_web_and_mail_links(client):
     assert Article.objects.published().latest_by_authors([author.pk]) == {
         author.pk: list(Article.objects.published())
     }
+
+
+def test_more_from_lists_escape_names_and_titles(client):
+    author = make_author(name="Ana <b>Bold</b>")
+    make_article(title="Gas & <i>oil</i>", authors=[author])
+    article = make_article(authors=[author])
+    html = boxes(client.get(article.get_absolute_url()).text)
+    assert "More from Ana &lt;b&gt;Bold&lt;/b&gt;" in html
+    assert ">Gas &amp; &lt;i&gt;oil&lt;/i&gt;</a></li>" in html
+    assert "<b>Bold" not in html and "<i>oil" not in html
