@@ -222,10 +222,10 @@ def _batch_garbage_collected():
     A batch leaves reference cycles behind (model instances, and the querysets and prefetch
     caches that point back at them) that only a full collection frees. Python runs one
     rarely, the more rarely the more objects are alive, so a large import's memory grew with
-    every batch (a re-run of 10,000 posts: 17 MB by its end). A full collection looks at
-    every object: the ~180,000 alive when the import starts (Django's modules, the sources
-    read) would make each take 0.15 s; they live until the end, so they are frozen out of
-    collections meanwhile.
+    every batch (a re-run of 10,000 posts: 17 MB by its end). A full collection
+    looks at every object: the ~180,000 alive when the import starts (Django's modules, the
+    sources read) would make each take 0.15 s; they live until the end, so they are frozen
+    out of collections meanwhile.
     """
     gc.collect()
     gc.freeze()
@@ -289,8 +289,7 @@ def _reject(writer, rejected):
 def _write_wxr(writer, source, counter):
     for what, count in source.ignored.items():
         writer.report.ignored[what] += count
-    missing = _write_images(writer, source.images.values())
-    source.release_image_items()
+    missing = _write_images(writer, source.image_items())
 
     def image_url(key):
         image = writer.image_for(key)
@@ -308,10 +307,13 @@ def _write_wxr(writer, source, counter):
 
 def _write_images(writer, images):
     """Write images, COMMIT_EVERY per commit (each in its own savepoint); the keys that failed.
-    Many new images have their files read ahead, in a second process (`read_ahead`)."""
-    images = list(images)
+    Many new images have their files read ahead, in a second process (`read_ahead`).
+    `images` is iterated more than once, and not held in a list: a WXR file makes its items
+    as they are iterated."""
     if worth_it(len(images)):
-        writer.image_files = ImageFiles(writer.images_to_read(images), writer.image_reader())
+        writer.image_files = ImageFiles(
+            images, writer.image_keys_to_read(images), writer.image_reader()
+        )
     missing = set()
     try:
         for batch in _batches(images):
