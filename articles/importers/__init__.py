@@ -222,10 +222,10 @@ def _batch_garbage_collected():
     A batch leaves reference cycles behind (model instances, and the querysets and prefetch
     caches that point back at them) that only a full collection frees. Python runs one
     rarely, the more rarely the more objects are alive, so a large import's memory grew with
-    every batch (a re-run of 10,000 posts: 17 MB by its end). A full collection
-    looks at every object: the ~180,000 alive when the import starts (Django's modules, the
-    sources read) would make each take 0.15 s; they live until the end, so they are frozen
-    out of collections meanwhile.
+    every batch (a re-run of 10,000 posts: 17 MB by its end). A full collection looks at
+    every object: the ~180,000 alive when the import starts (Django's modules, the sources
+    read) would make each take 0.15 s; they live until the end, so they are frozen out of
+    collections meanwhile.
     """
     gc.collect()
     gc.freeze()

@@ -100,7 +100,7 @@ class ImageFiles:
 
     def __init__(self, items, keys, read):
         self._read = read
-        self._keys = set(keys)
+        self._keys = set(keys)  # a copy: `pop` takes keys out, the reading process reads them all
         self._results = read_ahead(
             lambda: ((i.key, *_attempt(read, i)) for i in items if i.key in keys), len(keys)
         )
