@@ -94,14 +94,16 @@ def _produce(produce, sender):
 
 
 class ImageFiles:
-    """Image files read ahead (`read(item)` in the child), in the order the writer asks for
-    them: `pop(item)` returns what `read(item)` returned or raises what it raised; an item
-    that was not read ahead is read here."""
+    """Image files read ahead (`read(item)` in the child) for the items of `items` whose key is
+    in `keys`, in the order the writer asks for them: `pop(item)` returns what `read(item)`
+    returned or raises what it raised; an item that was not read ahead is read here."""
 
-    def __init__(self, items, read):
+    def __init__(self, items, keys, read):
         self._read = read
-        self._keys = {item.key for item in items}
-        self._results = read_ahead(lambda: ((i.key, *_attempt(read, i)) for i in items), len(items))
+        self._keys = set(keys)  # a copy: `pop` takes keys out, the reading process reads them all
+        self._results = read_ahead(
+            lambda: ((i.key, *_attempt(read, i)) for i in items if i.key in keys), len(keys)
+        )
 
     def pop(self, item):
         if item.key not in self._keys:

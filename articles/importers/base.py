@@ -521,11 +521,10 @@ class ContentWriter:
         self._images_known = set(keys)
         self._images_found = {i.import_key: i for i in Image.objects.filter(import_key__in=keys)}
 
-    def images_to_read(self, items):
-        """The items whose file `write_new_images` will read: those not imported before (one
-        query per 1,000). A re-run reads no image file."""
-        candidates = [item for item in items if not item.lookup and not item.storage_name]
-        keys = [item.key for item in candidates]
+    def image_keys_to_read(self, items):
+        """The keys of the items whose file `write_new_images` will read: those not imported
+        before (one query per 1,000). A re-run reads no image file."""
+        keys = [item.key for item in items if not item.lookup and not item.storage_name]
         known = set()
         for start in range(0, len(keys), 1000):
             known.update(
@@ -533,7 +532,7 @@ class ContentWriter:
                     "import_key", flat=True
                 )
             )
-        return [item for item in candidates if item.key not in known]
+        return set(keys) - known
 
     def image_reader(self):
         """How a second process reads image files ahead: with local media it stores them too

@@ -165,7 +165,7 @@ class WxrFile:
         self.authors = {}  # login -> AuthorItem
         self.topics = {}  # slug -> TopicItem
         self.parents = {}  # topic slug -> parent slug
-        self.images = {}  # attachment id -> ImageItem
+        self.images = {}  # attachment id -> _Attachment (`image_items()` makes their ImageItems)
         self.attached = {}  # post id -> ids of the image attachments it is the parent of
         self.image_urls = {}  # attachment URL -> image key
         self.ignored = Counter()
@@ -272,27 +272,18 @@ class WxrFile:
             return
         post_id = data.get("wp:post_id", "").strip()
         title = html.unescape((data.get("title") or "").strip())
-        candidates = [upload, f"wp-content/uploads/{upload}"] if upload else []
-        if PurePosixPath(url_path).name:
-            candidates.append(PurePosixPath(url_path).name)
         # Captions live in the excerpt; some themes keep them in the description (content).
         caption = html_to_text(data.get("excerpt:encoded", "")) or html_to_text(
             data.get("content:encoded", "")
         )
         key = self._item_key(data, post_id)
-        self.images[post_id] = ImageItem(
+        self.images[post_id] = _Attachment(
             key=key,
-            position=f"{self.path.name}, attachment {post_id} ({upload or url})",
-            fields={
-                "alt_text": (data.postmeta.get("_wp_attachment_image_alt") or title or upload)[
-                    :300
-                ],
-                "caption": caption[:500],
-            },
-            candidates=candidates,
-            media_dir=self.media,
             url=url,
-            label=upload or url,
+            alt_text=(data.postmeta.get("_wp_attachment_image_alt") or title or upload)[:300],
+            caption=caption[:500],
+            post_id=post_id,
+            upload=upload,
         )
         parent = (data.get("wp:post_parent") or "").strip()
         if parent and parent != "0":
@@ -458,15 +449,26 @@ class WxrFile:
                 found.append((image.url, image.alt_text, image.caption))
         return found
 
-    def release_image_items(self):
-        """Once the images are written, keep only what the posts need of each (a large
-        export holds tens of thousands)."""
-        self.images = {
-            post_id: _Attachment(
-                image.key, image.url, image.fields["alt_text"], image.fields["caption"]
-            )
-            for post_id, image in self.images.items()
-        }
+    def image_items(self):
+        """The ImageItem of each image attachment, made as they are iterated: a large export
+        holds tens of thousands, kept in `images` as tuples of what their items are made of."""
+        return _ImageItems(self)
+
+    def _image_item(self, attachment):
+        upload, url = attachment.upload, attachment.url
+        url_path = unquote(urlparse(url).path)
+        candidates = [upload, f"wp-content/uploads/{upload}"] if upload else []
+        if PurePosixPath(url_path).name:
+            candidates.append(PurePosixPath(url_path).name)
+        return ImageItem(
+            key=attachment.key,
+            position=f"{self.path.name}, attachment {attachment.post_id} ({upload or url})",
+            fields={"alt_text": attachment.alt_text, "caption": attachment.caption},
+            candidates=candidates,
+            media_dir=self.media,
+            url=url,
+            label=upload or url,
+        )
 
     def _seo(self, postmeta, title, summary):
         """Yoast or Rank Math title and description; their %%variables%% filled or dropped."""
@@ -493,6 +495,21 @@ class _Attachment(NamedTuple):
     url: str
     alt_text: str
     caption: str
+    post_id: str
+    upload: str  # its path under the uploads folder, as the file names it
+
+
+class _ImageItems:
+    """A file's image items, made each time they are iterated (so more than once)."""
+
+    def __init__(self, source):
+        self.source = source
+
+    def __len__(self):
+        return len(self.source.images)
+
+    def __iter__(self):
+        return map(self.source._image_item, self.source.images.values())
 
 
 class _Skip(Exception):
