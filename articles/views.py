@@ -387,7 +387,7 @@ AUTHOR_SUGGESTIONS = 10
 def author_suggestions(request):
     """Names for the search page's author field as a reader types (JSON, at least two
     characters): `{"authors": [{"name": …, "slug": …}]}`."""
-    text = " ".join(request.GET.get("q", "").split())[:100]
+    text = search.clean_query(request.GET.get("q"))
     authors = []
     if len(text) >= 2:
         matches = SearchForm.author_matches(text).values("name", "slug")
