@@ -1142,6 +1142,10 @@ class ArticleRendering(models.Model):
     built_for = models.CharField(max_length=100)
     built_at = models.DateTimeField(default=timezone.now)
     page = models.TextField(blank=True)
+    # The page compressed, its text between slots compressed piece by piece (the sizes of the
+    # pieces), so that a response compresses only its "More from" lists (prerender.gzipped).
+    page_deflated = models.BinaryField(blank=True, default=b"")
+    page_deflated_sizes = models.JSONField(blank=True, default=list)
     # JSON text, not a JSONField: PostgreSQL's jsonb would not keep the order of the keys.
     api_item = models.TextField()
     api_detail = models.TextField()

@@ -17,23 +17,31 @@ while it is current:
 
 A page part that shows other content without such a slot (a `{% cachedfragment %}` without
 `since=`) cannot be stored: such a page is not stored, and it renders on every request.
+
+A stored page is also kept compressed, so that a client that accepts gzip (every browser)
+costs no compression of the whole page per response (`gzipped`).
 """
 
 import functools
 import hashlib
 import logging
+import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
+from django.http import HttpResponse
+from django.middleware.gzip import re_accepts_gzip
 from django.test import RequestFactory
 from django.urls import resolve, reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from cpc_site.templatetags.fragment_cache import placeholder
 
+from . import more_from
 from .models import Article, ArticleRendering, load_published_translations
 
 logger = logging.getLogger(__name__)
@@ -198,12 +206,15 @@ def _build_batch(ids):
             )
             if stamp != article.modified_at:
                 continue
+            pieces = deflated_pieces(page)
             ArticleRendering.objects.update_or_create(
                 article_id=article.pk,
                 defaults={
                     "built_for": key,
                     "built_at": timezone.now(),
                     "page": page,
+                    "page_deflated": b"".join(pieces),
+                    "page_deflated_sizes": [len(piece) for piece in pieces],
                     "api_item": item,
                     "api_detail": detail,
                 },
@@ -221,3 +232,59 @@ def stored_rendering(article):
         return article.rendering
     except ArticleRendering.DoesNotExist:
         return None
+
+
+# A gzip stream (RFC 1952) is a header, deflate data and a trailer (CRC-32 and size of what
+# it holds). Deflate data compressed in pieces is one valid stream when every piece but the
+# last ends on a byte boundary without a final block (a sync flush), and the stream ends with
+# a final block: so the text between a page's slots is compressed once, when the page is
+# stored, and a response compresses only the lists it puts in the slots.
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate; no name, no time
+FINAL_BLOCK = b"\x03\x00"  # an empty final block
+
+
+def _deflate(data):
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)  # raw deflate, level 6
+    return compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
+
+
+def deflated_pieces(page):
+    """The text of `page` before, between and after its "More from" slots, each compressed."""
+    return [_deflate(text.encode()) for text in more_from.SLOT.split(page)[0::2]]
+
+
+def may_send_compressed(request, rendering):
+    """Whether the client accepts gzip and the rendering's compressed pieces fit its page."""
+    return bool(
+        re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+        and len(rendering.page_deflated_sizes) == rendering.page.count(more_from.SLOT_START) + 1
+    )
+
+
+def compressed_response(request, rendering, article):
+    """The rendering's page (of `article`), its "More from" lists filled, as gzip."""
+    lists = more_from.lists_for(rendering.page, article, request)
+    response = HttpResponse(gzipped(rendering, lists))
+    response["Content-Encoding"] = "gzip"
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response
+
+
+def gzipped(rendering, lists):
+    """The rendering's page with `lists` ({author id: list}) in its slots, compressed as gzip
+    from the stored pieces (`may_send_compressed` tells whether they fit the page)."""
+    parts = more_from.SLOT.split(rendering.page)
+    stored = memoryview(rendering.page_deflated)
+    body = [GZIP_HEADER]
+    crc = length = start = 0
+    for index, size in enumerate(rendering.page_deflated_sizes):
+        if index:  # the list in the slot before this piece, compressed now
+            filled = lists.get(int(parts[2 * index - 1]), "").encode()
+            crc, length = zlib.crc32(filled, crc), length + len(filled)
+            body.append(_deflate(filled))
+        text = parts[2 * index].encode()
+        crc, length = zlib.crc32(text, crc), length + len(text)
+        body.append(stored[start : start + size])
+        start += size
+    body += [FINAL_BLOCK, crc.to_bytes(4, "little"), (length & 0xFFFFFFFF).to_bytes(4, "little")]
+    return b"".join(body)

@@ -187,7 +187,7 @@ class ArticleDetailView(ReaderLanguageMixin, DetailView):
     # The article to render, loaded with `for_detail()`: set by the job that stores
     # renderings (articles.prerender), which keeps the page with its "More from" slots.
     prerendering = None
-    stored_page = None  # a current stored rendering's page
+    stored = None  # a current stored rendering
 
     def get_object(self, queryset=None):
         """The article row; its related rows only when neither a stored rendering
@@ -200,13 +200,17 @@ class ArticleDetailView(ReaderLanguageMixin, DetailView):
             # First only what serving a stored page needs (not the article's body).
             article = super().get_object(
                 published.select_related("rendering").only(
-                    *prerender.KEY_FIELDS, "rendering__built_for", "rendering__page"
+                    *prerender.KEY_FIELDS,
+                    "rendering__built_for",
+                    "rendering__page",
+                    "rendering__page_deflated",
+                    "rendering__page_deflated_sizes",
                 )
             )
             rendering = prerender.current_rendering(self.request, article)
             if rendering is not None:
                 self.speak(article.language)
-                self.stored_page = rendering.page
+                self.stored = rendering
                 return article
         article = super().get_object(published.select_related("hero_image", "social_image"))
         self.speak(article.language)
@@ -217,12 +221,15 @@ class ArticleDetailView(ReaderLanguageMixin, DetailView):
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
-        page = self.stored_page
-        if page is None:
+        if self.stored is None:
             response = self.render_to_response(self.get_context_data(object=self.object))
             if self.prerendering is not None:  # stored with its slots, filled when served
                 return response
             page = response.rendered_content
+        else:
+            page = self.stored.page
+            if prerender.may_send_compressed(request, self.stored):
+                return prerender.compressed_response(request, self.stored, self.object)
         return HttpResponse(more_from.fill(page, self.object, request))
 
     def get_context_data(self, **kwargs):

@@ -1,6 +1,8 @@
 """Stored renderings (articles.prerender): what a live article shows, rendered by the worker
 after each change readers see, served only while it is current."""
 
+import zlib
+
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
@@ -63,6 +65,51 @@ def test_the_page_and_api_detail_served_from_it_equal_a_fresh_render(client, art
 def test_the_api_list_served_from_it_equals_a_fresh_render(client, article):
     for url in ["/api/v1/articles/", "/api/v1/articles/?fields=title&fields=authors,url"]:
         assert client.get(url).content == fresh(client, url)
+
+
+GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
+
+
+def inflate(body):
+    """A gzip body as a browser reads it: one member, nothing after it."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    data = inflater.decompress(body)
+    assert inflater.eof and not inflater.unused_data
+    return data
+
+
+def test_gzip_clients_get_the_stored_page_compressed_with_its_lists_filled(client, article):
+    url = article.get_absolute_url()
+    compressed = client.get(url, **GZIP)
+    assert compressed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in compressed["Vary"]
+    page = inflate(compressed.content)
+    assert page == client.get(url).content == fresh(client, url)
+    assert b"More from Leyla Mammadova" in page and b"<!--more from" not in page
+    # Validators work as for any response.
+    again = client.get(url, HTTP_IF_NONE_MATCH=compressed["ETag"], **GZIP)
+    assert again.status_code == 304
+
+
+def test_the_stored_compressed_page_is_what_gzip_clients_get(client, article):
+    rendering = ArticleRendering.objects.get(article=article)
+    rendering.page = rendering.page.replace("pipeline", "STORED")
+    pieces = prerender.deflated_pieces(rendering.page)
+    rendering.page_deflated = b"".join(pieces)
+    rendering.page_deflated_sizes = [len(piece) for piece in pieces]
+    rendering.save()
+    page = inflate(client.get(article.get_absolute_url(), **GZIP).content)
+    assert b"Caspian STORED politics" in page and b"More from Leyla Mammadova" in page
+
+
+def test_a_rendering_without_compressed_pieces_is_compressed_per_response(client, article):
+    ArticleRendering.objects.filter(article=article).update(
+        page_deflated=b"", page_deflated_sizes=[]
+    )
+    url = article.get_absolute_url()
+    compressed = client.get(url, **GZIP)
+    assert compressed["Content-Encoding"] == "gzip"
+    assert inflate(compressed.content) == fresh(client, url)
 
 
 def test_a_current_rendering_is_what_readers_get(client, article):
