@@ -19,6 +19,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import more_from
 from .citations import citation_html
@@ -47,6 +49,14 @@ def site_file(url):
             if data is not None:
                 return data, mimetypes.guess_type(path)[0] or "application/octet-stream"
     raise RefusedFetch(f"not fetched: {url[:200]}")
+
+
+class SiteFilesFetcher(URLFetcher):
+    """WeasyPrint's fetcher, confined to the site's own static and media files."""
+
+    def fetch(self, url, headers=None):
+        data, content_type = site_file(url)
+        return URLFetcherResponse(url, body=data, headers={"Content-Type": content_type})
 
 
 def _static(name):
@@ -82,12 +92,6 @@ def render_html(article):
 
 def render_pdf(article):
     """(PDF bytes, page count) of `article` (loaded with `for_detail()`)."""
-    # Imported here: WeasyPrint and its fonts weigh about 40 MB, which every process that
-    # imports this module (web workers, the worker, imports) would carry without a PDF made.
-    from weasyprint import HTML
-
-    from .pdf_fetcher import SiteFilesFetcher
-
     document = HTML(
         string=render_html(article),
         base_url=settings.SITE_URL + article.get_absolute_url(),
