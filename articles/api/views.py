@@ -172,7 +172,8 @@ class ArticleViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
         if rendering is not None:
             return Response(self.stored_representation(rendering.api_detail))
         if prerender.serves(request):  # the first query read only the key fields
-            article = get_object_or_404(Article.objects.select_related("hero_image"), pk=article.pk)
+            visible = articles_visible_to(self.partner_key).select_related("hero_image")
+            article = get_object_or_404(visible, pk=article.pk)
         prefetch_related_objects([article], *detail_prefetches())
         return Response(self.get_serializer(article).data)
 
