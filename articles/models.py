@@ -1,5 +1,6 @@
 import math
 import uuid
+from collections import Counter
 
 from anyascii import anyascii
 from django.conf import settings
@@ -53,15 +54,23 @@ def _slug_base(text, max_length, fallback):
 
 
 def unique_slugs(model, texts, *, max_length=200, fallback="item"):
-    """`unique_slug` for many new rows at once (one query): never taken, never the same twice."""
+    """`unique_slug` for many new rows at once: never taken, never the same twice. One query
+    when every base slug is new and named once (an import's usual batch), two otherwise."""
     bases = [_slug_base(text, max_length, fallback) for text in texts]
+    if not bases:
+        return []
     others = model._default_manager.all()
     if hasattr(others, "originals"):
         others = others.originals()
-    wanted = models.Q()
-    for base in set(bases):
-        wanted |= models.Q(slug__startswith=base)
-    taken = set(others.filter(wanted).values_list("slug", flat=True)) if bases else set()
+    taken = set(others.filter(slug__in=set(bases)).values_list("slug", flat=True))
+    # Only a base already taken, or wanted twice, needs to know which of its numbered
+    # forms ("base-2", …) are free.
+    numbered = taken | {base for base, count in Counter(bases).items() if count > 1}
+    if numbered:
+        wanted = models.Q(
+            *(models.Q(slug__startswith=f"{base}-") for base in numbered), _connector=models.Q.OR
+        )
+        taken |= set(others.filter(wanted).values_list("slug", flat=True))
     slugs = []
     for base in bases:
         slug, counter = base, 2

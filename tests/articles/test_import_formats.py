@@ -1,5 +1,6 @@
 """Ghost JSON, WordPress REST JSON, CSV and JSON Lines; detection by content; honest outcome."""
 
+import json
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from articles.importers import detect_format
 from articles.models import Article, Image, Topic
 from cpc_site.caching import current_generation
 from tests.articles.importing import import_status, run_import, table_counts
-from tests.factories import image_bytes
+from tests.factories import image_bytes, make_article
 
 REAL = Path(__file__).resolve().parent.parent / "data" / "import" / "real"
 
@@ -176,3 +177,34 @@ def test_page_texts_whose_titles_differ_by_a_zero_width_space_do_not_merge(tmp_p
     assert article.title == "Ferries in Winter"  # the invisible character is gone
     assert article.body == "<p>First text.</p>"
     assert "b.txt (“Ferries in Winter”): same title as a.txt" in report
+
+
+def test_titles_that_clash_in_one_file_and_with_stored_articles_get_their_own_addresses(
+    tmp_path,
+):
+    make_article(title="Caspian gas")  # caspian-gas
+    make_article(title="Caspian gas", slug="caspian-gas-2")
+    make_article(title="Oil", slug="oil-3")  # a numbered form alone leaves "oil" free
+    rows = ["Caspian gas", "Caspian gas", "Caspian gasfield", "Oil", "Oil", "Tariffs"]
+    export = tmp_path / "clash.jsonl"
+    export.write_text(
+        "".join(
+            json.dumps(
+                {"id": f"row-{n}", "title": title, "date": "2024-03-01", "body_text": "Text."}
+            )
+            + "\n"
+            for n, title in enumerate(rows)
+        )
+    )
+    status, report, _ = import_status(export)
+    assert status == 0, report
+    assert "articles: 6 created" in report
+    imported = Article.objects.filter(import_key__contains="row-").order_by("import_key")
+    assert [a.slug for a in imported] == [
+        "caspian-gas-3",
+        "caspian-gas-4",
+        "caspian-gasfield",
+        "oil",
+        "oil-2",
+        "tariffs",
+    ]
