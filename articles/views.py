@@ -17,7 +17,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
-from cpc_site.caching import cached_count, get_fragment, load_fragments
+from cpc_site.caching import cached_count, cached_value, get_fragment, load_fragments
 
 from . import languages, more_from, pdfs, prerender, search
 from .citations import citation_formats, citation_html
@@ -361,7 +361,9 @@ class SearchView(PublishedArticlesMixin, ListView):
     card_layout = "column"
 
     def get_queryset(self):
-        self.form = SearchForm(self.request.GET or None, topics=SearchForm.topic_choices())
+        # The topics offered change only with content: kept with the content generation.
+        topics = cached_value(self.request, "search-topics", [], SearchForm.topic_choices)
+        self.form = SearchForm(self.request.GET or None, topics=topics)
         self.form.is_valid()  # a filter that does not validate is ignored, its message shown
         self.query = self.form.value("q") or ""
         self.language = self.request.GET.get("language", "")

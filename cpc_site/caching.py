@@ -706,22 +706,29 @@ def cached_count(request, object_list, *, ignore=("page",)):
     """The size of `object_list` (a queryset or a list) this request shows, as a fragment.
 
     Counting every published article grows with the archive (about 27 ms at 100,000), and a
-    list's count changes only with content (a new generation) or at a scheduled publication
-    (which no fragment outlives). Keyed by the path and the query parameters but `ignore`.
+    list's count changes only with content. Keyed by the path and the query parameters but
+    `ignore`.
     """
     if not isinstance(object_list, QuerySet):
         return len(object_list)
-    if not fragments_enabled(request):
-        return object_list.count()
     params = sorted((name, values) for name, values in request.GET.lists() if name not in ignore)
     digest = hashlib.md5(repr(params).encode(), usedforsecurity=False).hexdigest()
     keys = [request.path, digest, audience_tag(request)]
-    count = get_fragment(request, "count", keys)
-    if count is None:
+    return cached_value(request, "count", keys, object_list.count)
+
+
+def cached_value(request, name, keys, compute):
+    """What `compute()` returns (never None), kept as a fragment: for a value that changes
+    only with content (a new generation) or at a scheduled publication (which no fragment
+    outlives), such as a count or a list of choices."""
+    if not fragments_enabled(request):
+        return compute()
+    value = get_fragment(request, name, keys)
+    if value is None:
         started = _now()
-        count = object_list.count()
-        store_fragment(request, "count", keys, count, started=started)
-    return count
+        value = compute()
+        store_fragment(request, name, keys, value, started=started)
+    return value
 
 
 def cached_items(request, name, objects, render_many, *, vary=(), since=None):

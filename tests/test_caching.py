@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from articles import services
 from articles.models import Article
+from articles.revisions import system_user
 from cpc_site.caching import invalidate_content
 from tests.admin_forms import admin_form_data
 from tests.factories import (
@@ -24,6 +25,7 @@ from tests.factories import (
     make_author,
     make_draft,
     make_image,
+    make_topic,
     make_user,
 )
 
@@ -498,3 +500,23 @@ def test_x_cache_is_absent_where_the_response_cache_does_not_answer(client, edit
     article = make_article()
     client.force_login(editor)
     assert not client.get(article.get_absolute_url()).has_header("X-Cache")
+
+
+def test_the_search_pages_topic_choices_follow_content(client, fragments_only):
+    oil = make_topic(name='Oil & "Gas" <b>', slug="oil")
+    article = make_article(title="Pipeline news", topics=[oil])
+    page = client.get("/search/?q=pipeline&topic=oil").content.decode()
+    assert '<option value="oil" selected>Oil &amp; &quot;Gas&quot; &lt;b&gt;</option>' in page
+
+    oil.name = "Oil and gas"
+    services.save_topic(topic=oil, user=system_user())
+    assert '<option value="oil">Oil and gas</option>' in client.get("/search/").content.decode()
+
+    services.unpublish_article(article=article, user=system_user())
+    assert 'value="oil"' not in client.get("/search/").content.decode()  # no published article
+    later = make_article(
+        title="Scheduled", topics=[oil], published_at=timezone.now() + timedelta(seconds=60)
+    )
+    assert 'value="oil"' not in client.get("/search/").content.decode()
+    with mock.patch("django.utils.timezone.now", return_value=later.published_at):
+        assert 'value="oil"' in client.get("/search/").content.decode()
