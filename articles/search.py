@@ -249,11 +249,14 @@ def _ranked_ids(queryset, query, configs):
             [value for c in configs for value in (c, c, query)],
         )
 
-    def pairs_in(vector):
-        sql, params = per_config(
-            f"({config} = %s AND {vector} @@ articles_search_pairs({{query}}))", " OR "
-        )
+    def in_own_config(condition):
+        """`condition` (with `{query}`) for the rows of each configuration (the index's
+        constant query per configuration), OR-ed."""
+        sql, params = per_config(f"({config} = %s AND {condition})", " OR ")
         return f"({sql})", params
+
+    def pairs_in(vector):
+        return in_own_config(f"{vector} @@ articles_search_pairs({{query}})")
 
     def join(*fragments):
         return (
@@ -286,14 +289,9 @@ def _ranked_ids(queryset, query, configs):
     head_tier = tier(join(few_in_titles, pairs_in(head)), RANKED_CANDIDATES, by_head=True)
     if _has_phrase(query):  # a phrase's words anywhere: no word positions to read
         loose = r"regexp_replace(({query})::text, ' <[0-9-]+> ', ' & ', 'g')::tsquery"
-        body_tier = tier(
-            _or(per_config(f"({config} = %s AND {body} @@ {loose})", " OR ")),
-            PHRASE_BODY_CANDIDATES,
-        )
+        body_tier = tier(in_own_config(f"{body} @@ {loose}"), PHRASE_BODY_CANDIDATES)
     else:
-        body_tier = tier(
-            _or(per_config(f"({config} = %s AND {body} @@ {{query}})", " OR ")), BODY_CANDIDATES
-        )
+        body_tier = tier(in_own_config(f"{body} @@ {{query}}"), BODY_CANDIDATES)
     row_query = f"websearch_to_tsquery({config}::regconfig, %s)"  # by the row's own config
     # A title candidate may lack a word (it has two of three), a head candidate hold an
     # excluded word in its body, a loose body candidate a phrase's words apart.
@@ -315,11 +313,6 @@ def _ranked_ids(queryset, query, configs):
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
-
-
-def _or(fragment):
-    sql, params = fragment
-    return f"({sql})", params
 
 
 def _within(queryset, table, id_column):
