@@ -183,6 +183,17 @@ def test_excluded_phrase_leaves_out_only_the_phrase_on_postgresql():
         ]
 
 
+def test_a_phrase_with_an_exclusion_keeps_the_phrase_and_leaves_out_the_word():
+    make_article(title="Shores", body="<p>The caspian sea rises.</p>")
+    make_article(title="Oil shores", body="<p>The caspian sea and its oil.</p>")
+    make_article(title="Apart", body="<p>Caspian steppe, then the sea.</p>")
+    if on_postgresql():
+        assert titles('"caspian sea" -oil') == ["Shores"]
+        assert sorted(titles('caspian -"caspian sea"')) == ["Apart"]
+    else:  # the fallback ignores exclusions and quotes: every word is required
+        assert titles('"caspian sea" -oil') == ["Oil shores"]
+
+
 def test_snippet_of_a_long_body_never_shows_markup():
     anchor = '<a href="https://example.org/a-long-address"></a>'
     make_article(title="Links", summary="", dek="", body=f"<p>Customs unions {anchor * 300}</p>")
