@@ -466,6 +466,19 @@ LINK_COLUMNS = ("id", "slug", "title", "language", "published_at")
 
 
 class ArticleQuerySet(models.QuerySet):
+    def own_conditions(self):
+        """(SQL, parameters) of this queryset's conditions, compiled by the ORM with the
+        columns named by the articles table, for a query written as SQL; None when the
+        queryset joins other tables or is sliced or combined (then its WHERE clause alone
+        does not say which rows it holds)."""
+        query = self.query
+        if len(query.alias_map) > 1 or query.is_sliced or query.combinator:
+            return None
+        if not query.where:
+            return "TRUE", []
+        condition, params = query.get_compiler(self.db).compile(query.where)
+        return f"({condition})", list(params)
+
     def published(self):
         """The one visibility rule: published and due. Everything public goes through it."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
@@ -505,13 +518,11 @@ class ArticleQuerySet(models.QuerySet):
         runs it for every response, and building the same query with the ORM (a union of
         one slice per author) cost several times its execution. The slices keep this
         queryset's conditions (e.g. `published()`), compiled by the ORM."""
-        query = self.query
-        if len(query.alias_map) > 1 or query.is_sliced or query.combinator:
+        conditions = self.own_conditions()
+        if conditions is None:
             raise ValueError("latest_by_authors() needs a queryset filtered on its own table")
-        connection = connections[self.db]
-        compiler = query.get_compiler(self.db)
-        condition, params = compiler.compile(query.where) if query.where else ("TRUE", [])
-        name = connection.ops.quote_name
+        condition, params = conditions
+        name = connections[self.db].ops.quote_name
         article = name(Article._meta.db_table)
         if excluding is not None:
             condition = f"{condition} AND {article}.{name('id')} <> %s"

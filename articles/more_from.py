@@ -16,24 +16,23 @@ from cpc_site.caching import _now, fragments_enabled, get_fragment, store_fragme
 
 from .models import Article
 
-SLOT_START = "<!--more from: "
-SLOT = re.compile(rf"{SLOT_START}(\d+)-->")
+SLOT = re.compile(r"<!--more from: (\d+)-->")
 
 
 def slot(author_id):
     """What stands for an author's list in a page until `fill` puts it there."""
-    return mark_safe(f"{SLOT_START}{int(author_id)}-->")
+    return mark_safe(f"<!--more from: {int(author_id)}-->")
 
 
 def fill(html, article, request=None):
     """`html` (a page of `article`) with each author's list in its slot."""
-    lists = lists_for(html, article, request)
+    lists = lists_for(SLOT.findall(html), article, request)
     return SLOT.sub(lambda found: lists.get(int(found[1]), ""), html)
 
 
-def lists_for(html, article, request=None):
-    """{author id: their list} for the slots of `html` (a page of `article`)."""
-    author_ids = list(dict.fromkeys(int(found) for found in SLOT.findall(html)))
+def lists_for(slots, article, request=None):
+    """{author id: their list} for the author ids found in a page's slots (`SLOT`)."""
+    author_ids = list(dict.fromkeys(int(found) for found in slots))
     if not author_ids:
         return {}
     cached = request is not None and fragments_enabled(request)

@@ -253,29 +253,27 @@ def deflated_pieces(page):
     return [_deflate(text.encode()) for text in more_from.SLOT.split(page)[0::2]]
 
 
-def may_send_compressed(request, rendering):
-    """Whether the client accepts gzip and the rendering's compressed pieces fit its page."""
-    return bool(
-        re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
-        and len(rendering.page_deflated_sizes) == rendering.page.count(more_from.SLOT_START) + 1
-    )
-
-
 def compressed_response(request, rendering, article):
-    """The rendering's page (of `article`), its "More from" lists filled, as gzip."""
-    lists = more_from.lists_for(rendering.page, article, request)
-    response = HttpResponse(gzipped(rendering, lists))
+    """The rendering's page (of `article`) with its "More from" lists, as gzip made from the
+    stored pieces; None when the client does not take gzip or the pieces do not fit the page
+    (a rendering stored before they were)."""
+    if not re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        return None
+    parts = more_from.SLOT.split(rendering.page)  # text, author id, text, …, text
+    if len(rendering.page_deflated_sizes) != len(parts) // 2 + 1:
+        return None
+    lists = more_from.lists_for(parts[1::2], article, request)
+    response = HttpResponse(gzipped(rendering, parts, lists))
     response["Content-Encoding"] = "gzip"
     patch_vary_headers(response, ["Accept-Encoding"])
     return response
 
 
-def gzipped(rendering, lists):
-    """The rendering's page with `lists` ({author id: list}) in its slots, compressed as gzip
-    from the stored pieces (`may_send_compressed` tells whether they fit the page). Unlike
-    Django's GZipMiddleware it adds no random bytes against BREACH: a stored page holds no
-    secret and reflects nothing of the request."""
-    parts = more_from.SLOT.split(rendering.page)
+def gzipped(rendering, parts, lists):
+    """The rendering's page, split at its slots (`parts`), with `lists` ({author id: list})
+    in them, compressed as gzip from the stored pieces. Unlike Django's GZipMiddleware it
+    adds no random bytes against BREACH: a stored page holds no secret and reflects nothing
+    of the request."""
     stored = memoryview(rendering.page_deflated)
     body = [GZIP_HEADER]
     crc = length = start = 0

@@ -138,22 +138,6 @@ def search_vector_column():
     return _stored_vector("search_vector")
 
 
-def _search_head_column():
-    """The stored `search_head` column: title, dek, summary and author names (migration 0005)."""
-    return _stored_vector("search_head")
-
-
-def _search_title_column():
-    """The title's part of `search_head` (weight A), which a GIN index of its own answers
-    (migration 0016)."""
-    return Func(
-        _search_head_column(),
-        function="ts_filter",
-        template="%(function)s(%(expressions)s, '{a}')",
-        output_field=SearchVectorField(),
-    )
-
-
 def _stored_vector(column):
     field = SearchVectorField()
     field.set_attributes_from_name(column)
@@ -241,7 +225,7 @@ def _ranked_ids(queryset, query, configs):
     )
     head, body = f"{table}.{name('search_head')}", f"{table}.{name('search_vector')}"
     title = f"ts_filter({head}, '{{a}}')"  # the expression of migration 0016's index
-    within = _within(queryset, table, pk)
+    within = _within(queryset, pk)
     parsed = "websearch_to_tsquery(%s::regconfig, %s)"  # the query, parsed by one config
 
     def per_config(template, joiner):
@@ -280,14 +264,15 @@ def _ranked_ids(queryset, query, configs):
             (f"{published_at} DESC, {pk} DESC LIMIT %s)", [limit]),
         )
 
-    title_tier = tier(pairs_in(title), RANKED_CANDIDATES, by_head=True)
+    title_pairs = pairs_in(title)
+    title_tier = tier(title_pairs, RANKED_CANDIDATES, by_head=True)
     # Words that (almost) no title holds: rank the heads instead. That reads a row per head
     # match, so PostgreSQL runs it only then (a condition evaluated once).
     few_in_titles = join(
         (f"NOT EXISTS (SELECT 1 FROM {table} WHERE", []),
         within,
         ("AND", []),
-        pairs_in(title),
+        title_pairs,
         ("LIMIT 1 OFFSET %s) AND", [ENOUGH_TITLES - 1]),
     )
     head_tier = tier(join(few_in_titles, pairs_in(head)), RANKED_CANDIDATES, by_head=True)
@@ -325,15 +310,13 @@ def _ranked_ids(queryset, query, configs):
         return [row[0] for row in cursor.fetchall()]
 
 
-def _within(queryset, table, id_column):
-    """SQL for "a row of `queryset`" inside a subquery on `table`: its own WHERE clause
-    when it reads that table alone, else membership of its ids. A pair (SQL, parameters)."""
-    query = queryset.query
-    if len(query.alias_map) <= 1 and not (query.is_sliced or query.combinator or query.distinct):
-        if not query.where:
-            return "TRUE", []
-        condition, params = query.get_compiler(queryset.db).compile(query.where)
-        return f"({condition})", list(params)
+def _within(queryset, id_column):
+    """SQL for "a row of `queryset`" inside a subquery on the articles table: its own
+    conditions when it reads that table alone, else membership of its ids. A pair (SQL,
+    parameters)."""
+    own = queryset.own_conditions()
+    if own is not None:
+        return own
     sql, params = queryset.order_by().values("pk").query.sql_with_params()
     return f"{id_column} IN ({sql})", list(params)
 

@@ -227,9 +227,10 @@ class ArticleDetailView(ReaderLanguageMixin, DetailView):
                 return response
             page = response.rendered_content
         else:
+            compressed = prerender.compressed_response(request, self.stored, self.object)
+            if compressed is not None:
+                return compressed
             page = self.stored.page
-            if prerender.may_send_compressed(request, self.stored):
-                return prerender.compressed_response(request, self.stored, self.object)
         return HttpResponse(more_from.fill(page, self.object, request))
 
     def get_context_data(self, **kwargs):

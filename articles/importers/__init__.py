@@ -307,7 +307,7 @@ def _write_wxr(writer, source, counter):
 
 def _write_images(writer, images):
     """Write images, COMMIT_EVERY per commit (each in its own savepoint); the keys that failed.
-    Many new images have their files read ahead, in a second process (`read_ahead`).
+    Many new images have their files read ahead, in other processes (`ahead.ImageFiles`).
     `images` is iterated more than once, and not held in a list: a WXR file makes its items
     as they are iterated."""
     if worth_it(len(images)):
